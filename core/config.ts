@@ -1,0 +1,65 @@
+/**
+ * A challenge's configuration: challenge-N/infrastructure/config.yml (+ salt.yml written by `make salt`).
+ * The TypeScript tools read it here; the playbooks read the same file with vars_files.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+
+export interface ChallengeConfig {
+  project: string;
+  challenge: string;
+  aws_region: string;
+  raw_bucket: string;
+  datamarts_bucket?: string;
+  table_name?: string;
+  images_size?: number;
+  test_data_file: string;
+  raw_key: string;
+  well_id?: string;
+  lambda_function: string;
+  lambda_handler: string;
+  lambda_runtime: string;
+  lambda_architecture: string;
+  lambda_memory_mb: number;
+  lambda_timeout_s: number;
+  service_routes: string[];
+  service_port: number;
+  cache_dir: string;
+  cache_max_bytes: number;
+  cache_ttl_seconds: number;
+  local_s3_port: number;
+  local_dynamodb_port: number;
+  instance_type: string;
+  ssh_key_name: string;
+  ssh_cidr: string;
+  service_cidr: string;
+  node_major: number;
+  /** Random suffix from `make salt`; empty when unset. */
+  salt: string;
+}
+
+const REQUIRED: (keyof ChallengeConfig)[] = ['project', 'challenge', 'aws_region', 'raw_bucket', 'raw_key', 'lambda_function', 'lambda_handler', 'service_port'];
+
+/** Appends the salt to a resource name, as the playbooks do. */
+export function salted(name: string, salt: string): string {
+  return salt ? `${name}-${salt}` : name;
+}
+
+/** Loads a challenge folder's configuration, with resource names already salted. */
+export function loadChallengeConfig(challengeDir: string): ChallengeConfig {
+  const file = path.join(challengeDir, 'infrastructure', 'config.yml');
+  const raw = parse(readFileSync(file, 'utf8')) as Partial<ChallengeConfig> | null;
+  if (!raw || typeof raw !== 'object') throw new Error(`${file}: not a YAML mapping`);
+  for (const key of REQUIRED) {
+    if (raw[key] === undefined || raw[key] === null || raw[key] === '') throw new Error(`${file}: missing required key "${key}"`);
+  }
+  const saltFile = path.join(challengeDir, 'infrastructure', 'salt.yml');
+  const salt = existsSync(saltFile) ? String((parse(readFileSync(saltFile, 'utf8')) as { salt?: string } | null)?.salt ?? '') : '';
+  const config = { test_data_file: '', ...raw, salt } as ChallengeConfig;
+  config.raw_bucket = salted(config.raw_bucket, salt);
+  if (config.datamarts_bucket) config.datamarts_bucket = salted(config.datamarts_bucket, salt);
+  if (config.table_name) config.table_name = salted(config.table_name, salt);
+  config.lambda_function = salted(config.lambda_function, salt);
+  return config;
+}

@@ -1,0 +1,23 @@
+/** Well-imager domain types shared by the ETL, the store and the service (SPEC §4.3, §4.4). */
+
+/** Per-well metadata item: lets the service list wells without a table scan. */
+export interface WellMetadata {
+  well: string;
+  minDepthTenths: number;
+  maxDepthTenths: number;
+  rows: number;
+  /** Pixels per stored row (images_size). */
+  width: number;
+  /** Where the rows came from, e.g. s3://bucket/key. */
+  source: string;
+  /** ISO-8601 time of the ingest. */
+  ingestedAt: string;
+}
+
+/** Rows of one well between two depths, in depth order; pixels are rows × width bytes. */
+export interface ImageFrame {
+  well: string;
+  depthsTenths: number[];
+  width: number;
+  pixels: Uint8Array;
+}

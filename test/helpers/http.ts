@@ -1,0 +1,24 @@
+/** Serves an app on a free port of 127.0.0.1 for real HTTP requests. */
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import type { Express } from 'express';
+
+export interface Served {
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function serve(app: Express): Promise<Served> {
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
