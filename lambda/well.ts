@@ -1,0 +1,58 @@
+/**
+ * Challenge-2 ETL handler. Event: `{bucket, key, well?}` (the original's) or an S3 notification.
+ * Environment: TABLE_NAME (required), IMAGES_SIZE (default 150), AWS_REGION / S3_ENDPOINT /
+ * DYNAMODB_ENDPOINT. Returns the ingest summary (an array of them for a notification with several
+ * records); any problem is thrown with a message naming it.
+ */
+import { awsSettingsFromEnv, dynamoClient, s3Client } from '../core/aws/clients';
+import { createLogger } from '../core/log';
+import { DEFAULT_IMAGES_SIZE, ingestWell, type IngestSummary } from '../core/well/ingest';
+import { WellStore } from '../core/well/store';
+import { sourceObjects } from './events';
+
+const logger = createLogger('lambda-well');
+
+interface HandlerConfig {
+  tableName: string;
+  imagesSize: number;
+}
+
+function configFromEnv(env: NodeJS.ProcessEnv): HandlerConfig {
+  const tableName = env.TABLE_NAME;
+  if (!tableName) throw new Error('environment variable TABLE_NAME is not set (the DynamoDB table to write)');
+  const rawSize = env.IMAGES_SIZE;
+  const imagesSize = rawSize === undefined || rawSize === '' ? DEFAULT_IMAGES_SIZE : Number(rawSize);
+  if (!Number.isInteger(imagesSize) || imagesSize < 1 || imagesSize > 65536) {
+    throw new Error(`environment variable IMAGES_SIZE must be a positive integer, got "${rawSize}"`);
+  }
+  return { tableName, imagesSize };
+}
+
+function wellFromEvent(event: unknown): string | undefined {
+  const well = (event as { well?: unknown } | null)?.well;
+  if (well === undefined || well === null || well === '') return undefined;
+  if (typeof well !== 'string') throw new Error('event.well must be a string');
+  return well;
+}
+
+export const handler = async (event: unknown): Promise<IngestSummary | IngestSummary[]> => {
+  const config = configFromEnv(process.env);
+  const objects = sourceObjects(event);
+  const well = wellFromEvent(event);
+  const aws = awsSettingsFromEnv(process.env);
+  const s3 = s3Client(aws);
+  const client = dynamoClient(aws);
+  const store = new WellStore({ client, tableName: config.tableName, logger });
+  try {
+    const summaries: IngestSummary[] = [];
+    for (const object of objects) {
+      const summary = await ingestWell({ ...object, well }, { s3, store, imagesSize: config.imagesSize, logger });
+      logger.info('ingest done', { ...summary });
+      summaries.push(summary);
+    }
+    return summaries.length === 1 ? summaries[0] : summaries;
+  } finally {
+    s3.destroy();
+    client.destroy();
+  }
+};

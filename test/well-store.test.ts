@@ -1,0 +1,258 @@
+import test from 'ava';
+import { spawn } from 'node:child_process';
+import { createReadStream } from 'node:fs';
+import path from 'node:path';
+import { ScanCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { dynamoClient, s3Client } from '../core/aws/clients';
+import { parseWellCsv } from '../core/well/csv';
+import { ingestWell } from '../core/well/ingest';
+import { resizeRows } from '../core/well/resize';
+import { CATALOG_KEY, createWellTable, WellStore, type WellRows } from '../core/well/store';
+import { startEmulators, type TestEmulators } from './helpers/emulators';
+import { PROJECT_ROOT, requireShared } from './helpers/shared';
+
+let emu: TestEmulators;
+let tables = 0;
+
+test.before(async () => {
+  emu = await startEmulators();
+});
+test.after.always(async () => {
+  await emu?.close();
+});
+
+/** A fresh table per test, so tests run concurrently without sharing state. */
+async function freshTable(): Promise<{ client: DynamoDBClient; tableName: string; store: WellStore }> {
+  const client = dynamoClient(emu.settings);
+  const tableName = `imagers-${++tables}`;
+  await createWellTable(client, tableName);
+  return { client, tableName, store: new WellStore({ client, tableName }) };
+}
+
+/** Counts the commands a client sends, by name (a real client; nothing is intercepted). */
+function countCommands(client: DynamoDBClient): Map<string, number> {
+  const counts = new Map<string, number>();
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      counts.set(context.commandName!, (counts.get(context.commandName!) ?? 0) + 1);
+      return next(args);
+    },
+    { step: 'initialize' },
+  );
+  return counts;
+}
+
+/** rows × width synthetic pixels whose values identify the version, row and column. */
+function makeRows(depthsTenths: number[], width: number, version: number): WellRows {
+  const pixels = new Uint8Array(depthsTenths.length * width);
+  for (let r = 0; r < depthsTenths.length; r++) for (let c = 0; c < width; c++) pixels[r * width + c] = (version * 50 + r + c) % 256;
+  return { depthsTenths, width, pixels };
+}
+
+const range = (from: number, count: number): number[] => Array.from({ length: count }, (_, i) => from + i);
+
+/** Every row item in the table (the catalog excluded), as hash key → depths. */
+async function tableRows(client: DynamoDBClient, tableName: string): Promise<Map<string, number[]>> {
+  const rows = new Map<string, number[]>();
+  let startKey: Record<string, import('@aws-sdk/client-dynamodb').AttributeValue> | undefined;
+  do {
+    const page = await client.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey: startKey }));
+    for (const item of page.Items ?? []) {
+      const key = item.well.S!;
+      if (key === CATALOG_KEY) continue;
+      rows.set(key, [...(rows.get(key) ?? []), Number(item.depth.N)].sort((a, b) => a - b));
+    }
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return rows;
+}
+
+test('the whole sample, read back through 55 forced small pages, returns all 5,460 rows in depth order', async (t) => {
+  const file = requireShared(t, 'data', 'well', 'well_imager_200.csv');
+  if (!file) return;
+  const { client, tableName, store } = await freshTable();
+  const parsed = await parseWellCsv(createReadStream(file), { source: file });
+  const pixels = resizeRows(parsed.pixels, parsed.width, 150);
+  const written = await store.replaceWell('sample', { depthsTenths: parsed.depthsTenths, width: 150, pixels }, file);
+  t.is(written.rowsWritten, 5460);
+
+  const counts = countCommands(client);
+  const paged = new WellStore({ client, tableName, pageLimit: 100 });
+  const frame = await paged.readFrame('sample', 0, 100000);
+  t.truthy(frame);
+  t.is(counts.get('QueryCommand'), 55);
+  t.is(frame!.depthsTenths.length, 5460);
+  t.is(frame!.width, 150);
+  t.deepEqual(frame!.depthsTenths, range(90001, 5460));
+  t.true(Buffer.from(frame!.pixels).equals(Buffer.from(pixels)));
+
+  const part = await paged.readFrame('sample', 92000, 92500);
+  t.deepEqual(part!.depthsTenths, range(92000, 501));
+  t.true(Buffer.from(part!.pixels).equals(Buffer.from(pixels.subarray((92000 - 90001) * 150, (92500 - 90001 + 1) * 150))));
+});
+
+test('reads: inclusive bounds, nothing in range / unknown well / min > max → undefined', async (t) => {
+  const { store } = await freshTable();
+  await store.replaceWell('w', makeRows([10, 20, 30, 40], 3, 1), 'memory');
+  t.deepEqual((await store.readFrame('w', 20, 30))?.depthsTenths, [20, 30]);
+  t.deepEqual([...(await store.readFrame('w', 40, 40))!.pixels], [53, 54, 55]);
+  t.is(await store.readFrame('w', 41, 99), undefined);
+  t.is(await store.readFrame('w', 30, 20), undefined);
+  t.is(await store.readFrame('nope', 0, 99), undefined);
+  t.is(await store.readFrame('bad#id', 0, 99), undefined);
+});
+
+test('re-ingesting a well with fewer rows leaves exactly the new rows in the table', async (t) => {
+  const { client, tableName, store } = await freshTable();
+  await store.replaceWell('w', makeRows(range(1000, 120), 4, 1), 'first');
+  t.deepEqual(await tableRows(client, tableName), new Map([['w', range(1000, 120)]]));
+
+  const second = makeRows(range(1050, 30), 4, 2);
+  await store.replaceWell('w', second, 'second');
+  t.deepEqual(await tableRows(client, tableName), new Map([['w#1', range(1050, 30)]]));
+  const frame = await store.readFrame('w', 0, 99999);
+  t.deepEqual(frame!.depthsTenths, range(1050, 30));
+  t.deepEqual(frame!.pixels, second.pixels);
+  const meta = await store.getWell('w');
+  t.like(meta, { well: 'w', rows: 30, minDepthTenths: 1050, maxDepthTenths: 1079, width: 4, source: 'second' });
+
+  // A third ingest goes back to the first slot and still leaves only its own rows.
+  await store.replaceWell('w', makeRows([5, 6], 4, 3), 'third');
+  t.deepEqual(await tableRows(client, tableName), new Map([['w', [5, 6]]]));
+  t.deepEqual((await store.readFrame('w', 0, 99999))!.depthsTenths, [5, 6]);
+});
+
+test('wells are listed from the catalog with one GetItem and no Scan', async (t) => {
+  const { client, tableName } = await freshTable();
+  const counts = countCommands(client);
+  const store = new WellStore({ client, tableName });
+  t.deepEqual(await store.listWells(), []);
+  await store.replaceWell('beta', makeRows([90001, 90002, 90003], 5, 1), 's3://raw/beta.csv');
+  await store.replaceWell('alpha.v2', makeRows([100, 300], 5, 1), 's3://raw/alpha.csv');
+  counts.clear();
+  const wells = await store.listWells();
+  t.deepEqual([...counts], [['GetItemCommand', 1]]);
+  t.deepEqual(
+    wells.map(({ ingestedAt, ...rest }) => (t.regex(ingestedAt, /^\d{4}-\d\d-\d\dT/), rest)),
+    [
+      { well: 'alpha.v2', minDepthTenths: 100, maxDepthTenths: 300, rows: 2, width: 5, source: 's3://raw/alpha.csv' },
+      { well: 'beta', minDepthTenths: 90001, maxDepthTenths: 90003, rows: 3, width: 5, source: 's3://raw/beta.csv' },
+    ],
+  );
+  t.is(await store.getWell('gamma'), undefined);
+});
+
+test('a rejected file writes nothing and the previous data stays served', async (t) => {
+  const { client, tableName, store } = await freshTable();
+  const s3 = s3Client(emu.settings);
+  await s3.send(new CreateBucketCommand({ Bucket: 'raw-rejected' }));
+  const good = 'depth,col1,col2,col3\r\n9000.1,1.0,2.0,3.0\r\n9000.2,4.0,5.0,6.0\r\n,,,\r\n';
+  await s3.send(new PutObjectCommand({ Bucket: 'raw-rejected', Key: 'w.csv', Body: good }));
+  const summary = await ingestWell({ bucket: 'raw-rejected', key: 'w.csv' }, { s3, store, imagesSize: 2 });
+  t.like(summary, { well: 'w', rowsRead: 3, rowsDropped: 1, rowsWritten: 2, minDepth: 9000.1, maxDepth: 9000.2, inputWidth: 3, width: 2 });
+  const before = await tableRows(client, tableName);
+  const frameBefore = await store.readFrame('w', 0, 999999);
+
+  const bad = 'depth,col1,col2,col3\r\n9000.1,1.0,2.0,3.0\r\n9000.2,4.0,5.0,6.0\r\n9000.3,7.0,800.0,9.0\r\n';
+  await s3.send(new PutObjectCommand({ Bucket: 'raw-rejected', Key: 'w.csv', Body: bad }));
+  const counts = countCommands(client);
+  await t.throwsAsync(ingestWell({ bucket: 'raw-rejected', key: 'w.csv' }, { s3, store, imagesSize: 2 }), {
+    message: 's3://raw-rejected/w.csv: line 4: column 3 (col2): pixel value 800.0 is outside 0-255',
+  });
+  t.is(counts.size, 0, 'no DynamoDB request at all for a rejected file');
+  t.deepEqual(await tableRows(client, tableName), before);
+  t.deepEqual(await store.readFrame('w', 0, 999999), frameBefore);
+});
+
+test('an ingest whose writer fails partway leaves the previous data readable, and the next ingest cleans up', async (t) => {
+  const { client, tableName, store } = await freshTable();
+  const first = makeRows(range(500, 200), 6, 1);
+  await store.replaceWell('w', first, 'first');
+
+  // A writer that fails on its 4th BatchWriteItem: rows of the new version are partly in the table.
+  const failing = dynamoClient(emu.settings);
+  let batches = 0;
+  failing.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName === 'BatchWriteItemCommand' && ++batches === 4) throw new Error('injected failure: connection lost');
+      return next(args);
+    },
+    { step: 'initialize' },
+  );
+  const failingStore = new WellStore({ client: failing, tableName, writeConcurrency: 1 });
+  await t.throwsAsync(failingStore.replaceWell('w', makeRows(range(600, 300), 6, 2), 'second'), { message: 'injected failure: connection lost' });
+  t.is((await tableRows(client, tableName)).get('w#1')?.length, 75, 'three batches of the new version were written');
+
+  const frame = await store.readFrame('w', 0, 99999);
+  t.deepEqual(frame!.depthsTenths, range(500, 200));
+  t.deepEqual(frame!.pixels, first.pixels);
+  t.like(await store.getWell('w'), { rows: 200, source: 'first' });
+
+  const third = makeRows(range(700, 10), 6, 3);
+  await store.replaceWell('w', third, 'third');
+  t.deepEqual(await tableRows(client, tableName), new Map([['w#1', range(700, 10)]]));
+  t.deepEqual((await store.readFrame('w', 0, 99999))!.pixels, third.pixels);
+});
+
+test('an ingest process killed mid-write leaves the previous data readable', async (t) => {
+  const { client, tableName, store } = await freshTable();
+  const first = makeRows(range(100, 300), 8, 1);
+  await store.replaceWell('w', first, 'first');
+
+  const child = spawn(process.execPath, ['--import=tsx', path.join(PROJECT_ROOT, 'test', 'helpers', 'well-ingest-child.ts')], {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, DYNAMODB_ENDPOINT: emu.settings.dynamodbEndpoint, TABLE_NAME: tableName, WELL: 'w', ROWS: '1000', PAUSE_AFTER_BATCHES: '5' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('PAUSED')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`child exited (${code}) before pausing`)));
+  });
+  child.kill('SIGKILL');
+  t.is(await exited, 'SIGKILL');
+  t.is((await tableRows(client, tableName)).get('w#1')?.length, 125, 'five batches of the new version were written');
+
+  const frame = await store.readFrame('w', 0, 99999);
+  t.deepEqual(frame!.depthsTenths, range(100, 300));
+  t.deepEqual(frame!.pixels, first.pixels);
+  t.like(await store.getWell('w'), { rows: 300, source: 'first' });
+});
+
+test('a reader racing a re-ingest gets the new rows whole, not the half-deleted old slot', async (t) => {
+  const { client, tableName, store } = await freshTable();
+  await store.replaceWell('w', makeRows(range(0, 100), 2, 1), 'first');
+  const second = makeRows(range(50, 100), 2, 2);
+
+  // The reader's first Query page is sent only after a whole re-ingest has flipped and cleaned up.
+  const reader = dynamoClient(emu.settings);
+  let raced = false;
+  reader.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName === 'QueryCommand' && !raced) {
+        raced = true;
+        await store.replaceWell('w', second, 'second');
+      }
+      return next(args);
+    },
+    { step: 'initialize' },
+  );
+  const frame = await new WellStore({ client: reader, tableName, pageLimit: 10 }).readFrame('w', 0, 99999);
+  t.true(raced);
+  t.deepEqual(frame!.depthsTenths, range(50, 100));
+  t.deepEqual(frame!.pixels, second.pixels);
+});
+
+test('bad well ids, inconsistent rows and a missing table are refused with clear errors', async (t) => {
+  const { store } = await freshTable();
+  await t.throwsAsync(store.replaceWell('a#1', makeRows([1], 1, 1), 'x'), { message: 'well id "a#1" contains "#" (reserved for the store\'s slots)' });
+  await t.throwsAsync(store.replaceWell('', makeRows([1], 1, 1), 'x'), { message: 'well id is empty' });
+  await t.throwsAsync(store.replaceWell('w', { depthsTenths: [1, 2], width: 3, pixels: new Uint8Array(5) }, 'x'), { message: 'well w: 5 pixels for 2 rows of 3' });
+  await t.throwsAsync(store.replaceWell('w', makeRows([], 3, 1), 'x'), { message: 'well w: no rows to store' });
+  const missing = new WellStore({ client: dynamoClient(emu.settings), tableName: 'no-such-table' });
+  await t.throwsAsync(missing.replaceWell('w', makeRows([1], 1, 1), 'x'), { message: 'DynamoDB table "no-such-table" does not exist (the infrastructure step creates it)' });
+  await t.throwsAsync(missing.ping());
+});
