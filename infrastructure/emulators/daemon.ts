@@ -1,0 +1,316 @@
+/**
+ * The local target's emulators as background processes (SPEC §6.1): s3rver and dynalite on 127.0.0.1,
+ * each in its own detached process with a pid file, state in one folder shared by both challenges.
+ *
+ *   tsx infrastructure/emulators/daemon.ts start  [--user NAME]   start (or reuse) both, health-checked
+ *   tsx infrastructure/emulators/daemon.ts stop   [--user NAME]   stop them once no user still needs them
+ *   tsx infrastructure/emulators/daemon.ts clean  --user NAME     also forget NAME's state; remove the
+ *                                                                 state folder when nobody else has any
+ *   tsx infrastructure/emulators/daemon.ts status                 exit 0 when both are running and healthy
+ *
+ * Options (or environment): --state-dir (STATE_DIR, default <repo>/.state), --s3-port (S3_PORT, 4569),
+ * --dynamodb-port (DYNAMODB_PORT, 4567). A "user" is a challenge: `make` leases the emulators for it,
+ * `make stop` releases the lease, and the emulators stop when no lease is left.
+ */
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { ListBucketsCommand } from '@aws-sdk/client-s3';
+import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { dynamoClient, s3Client, DEFAULT_REGION } from '../../core/aws/clients';
+import { errorMessage } from '../../core/log';
+import { startLocalS3 } from './s3';
+import { startLocalDynamo } from './dynamodb';
+
+const HOST = '127.0.0.1';
+const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
+const SCRIPT = path.join(import.meta.dirname, 'daemon.ts');
+const START_TIMEOUT_MS = 30_000;
+const STOP_TIMEOUT_MS = 10_000;
+
+type EmulatorName = 's3' | 'dynamodb';
+const EMULATORS: EmulatorName[] = ['s3', 'dynamodb'];
+const PORT_OPTION: Record<EmulatorName, string> = { s3: 'S3_PORT (make S3_PORT=...)', dynamodb: 'DYNAMODB_PORT (make DYNAMODB_PORT=...)' };
+
+interface Settings {
+  stateDir: string;
+  ports: Record<EmulatorName, number>;
+}
+
+interface PidFile {
+  pid: number;
+  port: number;
+}
+
+class DaemonError extends Error {}
+
+// ---------------------------------------------------------------------------------------------- layout
+
+const emulatorsDir = (s: Settings): string => path.join(s.stateDir, 'emulators');
+const dataDir = (s: Settings, name: EmulatorName): string => path.join(emulatorsDir(s), name);
+const pidPath = (s: Settings, name: EmulatorName): string => path.join(emulatorsDir(s), `${name}.pid`);
+const logPath = (s: Settings, name: EmulatorName): string => path.join(emulatorsDir(s), `${name}.log`);
+const leasesDir = (s: Settings): string => path.join(emulatorsDir(s), 'leases');
+const endpoint = (port: number): string => `http://${HOST}:${port}`;
+
+function leases(s: Settings): string[] {
+  return existsSync(leasesDir(s)) ? readdirSync(leasesDir(s)).sort() : [];
+}
+
+function readPidFile(file: string): PidFile | undefined {
+  if (!existsSync(file)) return undefined;
+  try {
+    const parsed = JSON.parse(readFileSync(file, 'utf8')) as Partial<PidFile>;
+    if (Number.isInteger(parsed.pid) && Number.isInteger(parsed.port)) return { pid: parsed.pid!, port: parsed.port! };
+  } catch {
+    // unreadable: treated as stale below
+  }
+  return undefined;
+}
+
+// ------------------------------------------------------------------------------------------- processes
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  // Where /proc exists, make sure the pid was not reused by an unrelated process before we signal it.
+  const cmdline = `/proc/${pid}/cmdline`;
+  if (existsSync('/proc/self/cmdline')) {
+    try {
+      return readFileSync(cmdline, 'utf8').includes(SCRIPT);
+    } catch {
+      return false;
+    }
+  }
+  return true;
+}
+
+/** The pid file of an emulator that is still running, or undefined (a stale pid file is removed). */
+function runningEmulator(s: Settings, name: EmulatorName): PidFile | undefined {
+  const file = pidPath(s, name);
+  const info = readPidFile(file);
+  if (info && isAlive(info.pid)) return info;
+  if (existsSync(file)) unlinkSync(file);
+  return undefined;
+}
+
+async function healthy(name: EmulatorName, port: number): Promise<boolean> {
+  const settings = { region: DEFAULT_REGION, s3Endpoint: endpoint(port), dynamodbEndpoint: endpoint(port), maxAttempts: 1 };
+  const signal = AbortSignal.timeout(2_000);
+  try {
+    if (name === 's3') await s3Client(settings).send(new ListBucketsCommand({}), { abortSignal: signal });
+    else await dynamoClient(settings).send(new ListTablesCommand({}), { abortSignal: signal });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function portInUse(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: HOST, port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+function logTail(s: Settings, name: EmulatorName): string {
+  const file = logPath(s, name);
+  if (!existsSync(file)) return '(no log)';
+  return readFileSync(file, 'utf8').split('\n').slice(-15).join('\n');
+}
+
+// ------------------------------------------------------------------------------------------- commands
+
+async function startOne(s: Settings, name: EmulatorName): Promise<string> {
+  const port = s.ports[name];
+  const running = runningEmulator(s, name);
+  if (running) {
+    if (running.port !== port) {
+      throw new DaemonError(
+        `${name} emulator already runs from ${s.stateDir} on port ${running.port}, not ${port}: use the same port, or stop it first (make stop)`,
+      );
+    }
+    for (const deadline = Date.now() + START_TIMEOUT_MS; Date.now() < deadline; await sleep(200)) {
+      if (await healthy(name, port)) return `${name} emulator already running at ${endpoint(port)} (pid ${running.pid}), reused`;
+    }
+    throw new DaemonError(`${name} emulator (pid ${running.pid}) does not answer on ${endpoint(port)}; see ${logPath(s, name)}:\n${logTail(s, name)}`);
+  }
+  if (await portInUse(port)) {
+    throw new DaemonError(`port ${port} of ${HOST} is already in use by another process: choose another port for the ${name} emulator with ${PORT_OPTION[name]}`);
+  }
+
+  mkdirSync(dataDir(s, name), { recursive: true });
+  const log = openSync(logPath(s, name), 'a');
+  const child = spawn(process.execPath, ['--import', 'tsx', SCRIPT, 'run', name, '--state-dir', s.stateDir, `--${name}-port`, String(port)], {
+    cwd: REPO_ROOT,
+    detached: true,
+    stdio: ['ignore', log, log],
+    env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
+  });
+  closeSync(log);
+  if (child.pid === undefined) throw new DaemonError(`could not start the ${name} emulator (spawn failed)`);
+  let exited: number | null | undefined;
+  child.once('exit', (code) => (exited = code));
+  child.unref();
+  writeFileSync(pidPath(s, name), JSON.stringify({ pid: child.pid, port } satisfies PidFile) + '\n');
+
+  for (const deadline = Date.now() + START_TIMEOUT_MS; Date.now() < deadline; await sleep(200)) {
+    if (exited !== undefined) break;
+    if (await healthy(name, port)) return `${name} emulator started at ${endpoint(port)} (pid ${child.pid}, state in ${dataDir(s, name)})`;
+  }
+  if (exited === undefined) process.kill(child.pid, 'SIGKILL');
+  unlinkSync(pidPath(s, name));
+  throw new DaemonError(`the ${name} emulator did not become healthy on ${endpoint(port)}; its log (${logPath(s, name)}):\n${logTail(s, name)}`);
+}
+
+async function stopOne(s: Settings, name: EmulatorName): Promise<string> {
+  const running = runningEmulator(s, name);
+  if (!running) return `${name} emulator not running`;
+  process.kill(running.pid, 'SIGTERM');
+  for (const deadline = Date.now() + STOP_TIMEOUT_MS; Date.now() < deadline; await sleep(100)) {
+    if (!isAlive(running.pid)) break;
+  }
+  if (isAlive(running.pid)) process.kill(running.pid, 'SIGKILL');
+  for (let i = 0; i < 50 && isAlive(running.pid); i++) await sleep(100);
+  if (existsSync(pidPath(s, name))) unlinkSync(pidPath(s, name));
+  return `${name} emulator stopped (pid ${running.pid})`;
+}
+
+async function start(s: Settings, user: string | undefined): Promise<void> {
+  for (const name of EMULATORS) console.log(await startOne(s, name));
+  if (user) {
+    mkdirSync(leasesDir(s), { recursive: true });
+    writeFileSync(path.join(leasesDir(s), user), `${new Date().toISOString()}\n`);
+  }
+}
+
+/** Releases the user's lease; stops both emulators when no lease is left. Returns whether they stopped. */
+async function stop(s: Settings, user: string | undefined): Promise<boolean> {
+  if (user) rmSync(path.join(leasesDir(s), user), { force: true });
+  const others = leases(s);
+  if (others.length > 0) {
+    console.log(`emulators left running: still used by ${others.join(', ')}`);
+    return false;
+  }
+  for (const name of EMULATORS) console.log(await stopOne(s, name));
+  return true;
+}
+
+/**
+ * Stops as `stop` does and forgets the user's own state (<state-dir>/<user>*); the state folder goes
+ * when the emulators are stopped and nothing but their own data is left in it.
+ */
+async function clean(s: Settings, user: string): Promise<void> {
+  if (existsSync(s.stateDir)) {
+    for (const entry of readdirSync(s.stateDir)) {
+      if (entry === user || entry.startsWith(`${user}-`)) rmSync(path.join(s.stateDir, entry), { recursive: true, force: true });
+    }
+  }
+  if (!(await stop(s, user))) return;
+  const remaining = existsSync(s.stateDir) ? readdirSync(s.stateDir).filter((e) => e !== 'emulators') : [];
+  if (remaining.length > 0) {
+    console.log(`state folder ${s.stateDir} kept: it still holds ${remaining.join(', ')}`);
+    return;
+  }
+  rmSync(s.stateDir, { recursive: true, force: true });
+  console.log(`state folder ${s.stateDir} removed`);
+}
+
+async function status(s: Settings): Promise<boolean> {
+  let ok = true;
+  for (const name of EMULATORS) {
+    const running = runningEmulator(s, name);
+    const up = running !== undefined && (await healthy(name, running.port));
+    ok &&= up;
+    console.log(running ? `${name}: pid ${running.pid}, ${endpoint(running.port)}, ${up ? 'healthy' : 'NOT answering'}` : `${name}: not running`);
+  }
+  const users = leases(s);
+  console.log(`used by: ${users.length > 0 ? users.join(', ') : 'nobody'}; state in ${s.stateDir}`);
+  return ok;
+}
+
+/** The detached child: one emulator in the foreground until SIGTERM. */
+async function run(s: Settings, name: EmulatorName): Promise<void> {
+  const port = s.ports[name];
+  const emulator =
+    name === 's3' ? await startLocalS3({ port, directory: dataDir(s, name), host: HOST }) : await startLocalDynamo({ port, directory: dataDir(s, name), host: HOST });
+  console.log(`${new Date().toISOString()} ${name} emulator listening on ${emulator.endpoint}`);
+  const shutdown = (): void => {
+    void emulator.close().then(() => process.exit(0));
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+}
+
+// ----------------------------------------------------------------------------------------------- CLI
+
+function portFrom(value: string | undefined, fallback: number, option: string): number {
+  if (value === undefined || value === '') return fallback;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new DaemonError(`${option} must be a port number (1-65535), got "${value}"`);
+  return port;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      'state-dir': { type: 'string' },
+      's3-port': { type: 'string' },
+      'dynamodb-port': { type: 'string' },
+      user: { type: 'string' },
+    },
+  });
+  const settings: Settings = {
+    stateDir: path.resolve(values['state-dir'] || process.env.STATE_DIR || path.join(REPO_ROOT, '.state')),
+    ports: {
+      s3: portFrom(values['s3-port'] ?? process.env.S3_PORT, 4569, '--s3-port'),
+      dynamodb: portFrom(values['dynamodb-port'] ?? process.env.DYNAMODB_PORT, 4567, '--dynamodb-port'),
+    },
+  };
+  const user = values.user || undefined;
+  if (user !== undefined && !/^[A-Za-z0-9._-]+$/.test(user)) throw new DaemonError(`--user must be a simple name (letters, digits, . _ -), got "${user}"`);
+  const [command, emulator] = positionals;
+  switch (command) {
+    case 'start':
+      await start(settings, user);
+      return 0;
+    case 'stop':
+      await stop(settings, user);
+      return 0;
+    case 'clean':
+      if (!user) throw new DaemonError('clean needs --user NAME (whose state to forget)');
+      await clean(settings, user);
+      return 0;
+    case 'status':
+      return (await status(settings)) ? 0 : 1;
+    case 'run':
+      if (emulator !== 's3' && emulator !== 'dynamodb') throw new DaemonError('run needs s3 or dynamodb');
+      await run(settings, emulator);
+      return -1;
+    default:
+      throw new DaemonError(`usage: daemon.ts start|stop|clean|status [--user NAME] [--state-dir DIR] [--s3-port N] [--dynamodb-port N]`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exitCode = code;
+  },
+  (err: unknown) => {
+    console.error(`emulators: ${errorMessage(err)}`);
+    process.exitCode = 1;
+  },
+);
