@@ -1,0 +1,130 @@
+/**
+ * The challenge-1 ETL (SPEC §4.1, §4.2): raw workbook in S3 -> the year's Parquet datamart and its
+ * JSON metadata in the datamarts bucket.
+ *
+ * Replacement is atomic per object: the datamart is one PutObject of the whole file at a fixed key, so
+ * a reader gets the old file or the new one, never a mix. The Parquet is written first and the
+ * metadata after, so metadata never describes a datamart that is not there yet. Nothing is written
+ * when the workbook is rejected or keeps no plant.
+ */
+import type { Readable } from 'node:stream';
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { createLogger } from '../log';
+import { readPlantSheet } from './workbook';
+import { transformPlants } from './transform';
+import { DATAMART_SCHEMA_VERSION, encodeDatamart } from './datamart-codec';
+import { datamartKey, metadataKey } from './datamart-layout';
+import type { DatamartMetadata } from './types';
+
+const log = createLogger('egrid-etl');
+
+export interface EgridEtlRequest {
+  sourceBucket: string;
+  sourceKey: string;
+  datamartsBucket: string;
+  /** Overrides the year of the sheet name; the sheet must then be PLNT<yy>. */
+  year?: number;
+}
+
+export interface EgridEtlSummary {
+  year: number;
+  sheet: string;
+  source: string;
+  sourceEtag: string;
+  rowsRead: number;
+  droppedMissing: number;
+  droppedNegative: number;
+  keptRows: number;
+  states: number;
+  datamartsBucket: string;
+  datamartKey: string;
+  metadataKey: string;
+  datamartBytes: number;
+  durationMs: number;
+}
+
+export async function runEgridEtl(s3: S3Client, request: EgridEtlRequest): Promise<EgridEtlSummary> {
+  const started = Date.now();
+  const source = `s3://${request.sourceBucket}/${request.sourceKey}`;
+  log.info('reading workbook', { source, year: request.year });
+
+  const object = await s3.send(new GetObjectCommand({ Bucket: request.sourceBucket, Key: request.sourceKey })).catch((err: unknown) => {
+    throw new Error(`cannot read ${source}: ${describeS3Error(err)}`);
+  });
+  if (!object.Body) throw new Error(`cannot read ${source}: empty response body`);
+  const sourceEtag = unquote(object.ETag ?? '');
+
+  const body = object.Body as Readable;
+  const sheet = await readPlantSheet(body, { year: request.year, source }).finally(() => body.destroy());
+  const { plants, counts } = transformPlants(sheet.rows);
+  if (plants.length === 0) {
+    throw new Error(`${source}: sheet ${sheet.sheet} keeps no plant (${counts.sourceRows} rows, ${counts.droppedMissing} missing fields, ${counts.droppedNegative} negative generation); the datamart of ${sheet.year} is left as it was`);
+  }
+  const parquet = encodeDatamart(plants);
+  const createdAt = new Date().toISOString();
+
+  const keys = { datamart: datamartKey(sheet.year), metadata: metadataKey(sheet.year) };
+  await s3.send(
+    new PutObjectCommand({
+      Bucket: request.datamartsBucket,
+      Key: keys.datamart,
+      Body: parquet,
+      ContentType: 'application/vnd.apache.parquet',
+      // Lets a reader tie the file to its run without the metadata object.
+      Metadata: { 'schema-version': String(DATAMART_SCHEMA_VERSION), 'source-etag': sourceEtag, 'created-at': createdAt },
+    }),
+  );
+  const metadata: DatamartMetadata = {
+    schemaVersion: DATAMART_SCHEMA_VERSION,
+    year: sheet.year,
+    sourceBucket: request.sourceBucket,
+    sourceKey: request.sourceKey,
+    sourceEtag,
+    sheet: sheet.sheet,
+    sourceRows: counts.sourceRows,
+    droppedMissing: counts.droppedMissing,
+    droppedNegative: counts.droppedNegative,
+    keptRows: counts.keptRows,
+    states: counts.states,
+    createdAt,
+  };
+  await s3.send(
+    new PutObjectCommand({
+      Bucket: request.datamartsBucket,
+      Key: keys.metadata,
+      Body: JSON.stringify(metadata, null, 2) + '\n',
+      ContentType: 'application/json',
+    }),
+  );
+
+  const summary: EgridEtlSummary = {
+    year: sheet.year,
+    sheet: sheet.sheet,
+    source,
+    sourceEtag,
+    rowsRead: counts.sourceRows,
+    droppedMissing: counts.droppedMissing,
+    droppedNegative: counts.droppedNegative,
+    keptRows: counts.keptRows,
+    states: counts.states,
+    datamartsBucket: request.datamartsBucket,
+    datamartKey: keys.datamart,
+    metadataKey: keys.metadata,
+    datamartBytes: parquet.byteLength,
+    durationMs: Date.now() - started,
+  };
+  log.info('datamart written', { ...summary });
+  return summary;
+}
+
+function unquote(etag: string): string {
+  return etag.replace(/^"|"$/g, '');
+}
+
+function describeS3Error(err: unknown): string {
+  if (err instanceof Error) {
+    const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    return status ? `${err.name} (HTTP ${status}): ${err.message}` : `${err.name}: ${err.message}`;
+  }
+  return String(err);
+}
