@@ -9,6 +9,9 @@ import { parseWellCsv } from '../core/well/csv';
 import { ingestWell } from '../core/well/ingest';
 import { resizeRows } from '../core/well/resize';
 import { CATALOG_KEY, createWellTable, WellStore, type WellRows } from '../core/well/store';
+import { createDynamoImagerBackend } from '../webservice/imagers/dynamo-backend';
+import { serviceConfigFromEnv } from '../webservice/config';
+import { isStoreUnavailable } from '../webservice/errors';
 import { startEmulators, type TestEmulators } from './helpers/emulators';
 import { PROJECT_ROOT, requireShared } from './helpers/shared';
 
@@ -255,4 +258,24 @@ test('bad well ids, inconsistent rows and a missing table are refused with clear
   const missing = new WellStore({ client: dynamoClient(emu.settings), tableName: 'no-such-table' });
   await t.throwsAsync(missing.replaceWell('w', makeRows([1], 1, 1), 'x'), { message: 'DynamoDB table "no-such-table" does not exist (the infrastructure step creates it)' });
   await t.throwsAsync(missing.ping());
+});
+
+test('the service backend reads through the store; a missing table or dead endpoint counts as unavailable (503)', async (t) => {
+  const { tableName, store } = await freshTable();
+  await store.replaceWell('w', makeRows([1, 2, 3], 2, 1), 'src');
+  const env = { DYNAMODB_ENDPOINT: emu.settings.dynamodbEndpoint, AWS_REGION: emu.settings.region };
+  const backend = createDynamoImagerBackend(serviceConfigFromEnv({ ...env, TABLE_NAME: tableName }));
+  await backend.ping();
+  t.deepEqual((await backend.listWells()).map((w) => w.well), ['w']);
+  t.like(await backend.getWell('w'), { rows: 3, width: 2 });
+  t.deepEqual((await backend.readFrame('w', 2, 3))?.depthsTenths, [2, 3]);
+
+  const noTable = createDynamoImagerBackend(serviceConfigFromEnv({ ...env, TABLE_NAME: 'never-created' }));
+  const missing = await t.throwsAsync(noTable.ping(), { message: 'DynamoDB table "never-created" does not exist' });
+  t.true(isStoreUnavailable(missing));
+  t.true(isStoreUnavailable(await t.throwsAsync(noTable.listWells())));
+
+  const dead = createDynamoImagerBackend({ ...serviceConfigFromEnv({ ...env, TABLE_NAME: tableName }), aws: { ...emu.settings, dynamodbEndpoint: 'http://127.0.0.1:9', maxAttempts: 1 } });
+  t.true(isStoreUnavailable(await t.throwsAsync(dead.ping())));
+  t.throws(() => createDynamoImagerBackend(serviceConfigFromEnv({ ...env })), { message: /TABLE_NAME is required/ });
 });

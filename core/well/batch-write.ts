@@ -64,7 +64,7 @@ export async function batchWrite(requests: WriteRequest[], options: BatchWriteOp
       const before = done;
       done += batch.length;
       if (progressEvery > 0 && Math.floor(done / progressEvery) > Math.floor(before / progressEvery)) {
-        options.logger?.info(`${options.label}: ${done}/${requests.length} items written`, { done, total: requests.length });
+        options.logger?.info(`${options.label}: ${done}/${requests.length} items done`, { done, total: requests.length });
       }
     }
   };
