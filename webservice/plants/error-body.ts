@@ -1,0 +1,4 @@
+/** The body of every plant-route error response, as the original service sent it. */
+export interface PlantsErrorBody {
+  detail: string;
+}
