@@ -16,7 +16,8 @@ import { createWellTable, WellStore } from '../core/well/store';
 import { decodeDatamart } from '../core/egrid/datamart-codec';
 import { datamartKey } from '../core/egrid/datamart-layout';
 import { ARTIFACTS, buildArtifact, buildArtifacts, type BuildReport } from '../infrastructure/build/build';
-import { findHandlers } from '../infrastructure/build/lambda';
+import { bundleHandlers, checkAgainstLayer, findHandlers } from '../infrastructure/build/lambda';
+import { nativePackagesAmong } from '../infrastructure/build/packages';
 import { readLayerModules } from '../infrastructure/build/layer';
 import { zipBuffer, zipEntryNames } from '../infrastructure/build/zip';
 import { invokeLocal, LambdaInvocationError } from '../infrastructure/tools/invoke-local';
@@ -74,10 +75,7 @@ function run(args: string[], env: NodeJS.ProcessEnv): Promise<Exited> {
 
 function invokeCli(handler: string, event: unknown, extra: string[] = []): Promise<Exited> {
   const args = ['--import', 'tsx', INVOKE_LOCAL, '--lambda', lambdaZip(), '--layer', layerZip(), '--handler', handler, '--event', JSON.stringify(event), ...extra];
-  const { S3_ENDPOINT, DYNAMODB_ENDPOINT, ...rest } = process.env;
-  void S3_ENDPOINT;
-  void DYNAMODB_ENDPOINT;
-  return run(args, { ...rest, AWS_REGION: emulators.settings.region, S3_ENDPOINT: emulators.settings.s3Endpoint, DYNAMODB_ENDPOINT: emulators.settings.dynamodbEndpoint, LOG_LEVEL: 'warn' });
+  return run(args, { ...process.env, AWS_REGION: emulators.settings.region, S3_ENDPOINT: emulators.settings.s3Endpoint, DYNAMODB_ENDPOINT: emulators.settings.dynamodbEndpoint, LOG_LEVEL: 'warn' });
 }
 
 /** A one-file function zip for runner tests that need a handler of their own. */
@@ -109,6 +107,20 @@ test('layer.zip is nodejs/node_modules/<module>/index.js for each module of laye
   t.true(modules.includes('csv-parse'));
   t.deepEqual(names, modules.map((m) => `nodejs/node_modules/${m}/index.js`).sort());
   t.false(names.some((n) => n.endsWith('.node')));
+});
+
+test('the build fails, naming package and handler, when a handler imports what the layer does not carry', async (t) => {
+  const { externals } = await bundleHandlers(PROJECT_ROOT);
+  t.true(externals.get('well')?.includes('csv-parse'));
+  const modules = readLayerModules(PROJECT_ROOT);
+  t.notThrows(() => checkAgainstLayer(externals, modules));
+  const error = t.throws(() => checkAgainstLayer(externals, modules.filter((m) => m !== 'csv-parse')));
+  t.regex(error?.message ?? '', /does not carry "csv-parse" \(imported by well\.handler\): add it to layer\/modules\.json/);
+});
+
+test('native code is detected among bundle inputs (dynalite\'s classic-level), pure JavaScript is not', (t) => {
+  t.deepEqual(nativePackagesAmong(PROJECT_ROOT, ['node_modules/classic-level/index.js', 'node_modules/csv-parse/dist/cjs/index.cjs']), ['classic-level']);
+  t.deepEqual(nativePackagesAmong(PROJECT_ROOT, ['node_modules/csv-parse/dist/cjs/index.cjs', 'core/log.ts']), []);
 });
 
 test.serial('an unchanged rebuild writes nothing: byte-identical zips, old mtimes kept', async (t) => {
@@ -264,10 +276,12 @@ test.serial('the service bundle runs with plain node and no node_modules: /healt
     HOST: '127.0.0.1',
     PORT: '0',
     LOG_LEVEL: 'info',
-    SERVICE_ROUTES: 'imagers',
+    SERVICE_ROUTES: 'plants,imagers',
     TABLE_NAME: TABLE,
+    DATAMARTS_BUCKET: MARTS,
     AWS_REGION: emulators.settings.region,
     DYNAMODB_ENDPOINT: emulators.settings.dynamodbEndpoint,
+    S3_ENDPOINT: emulators.settings.s3Endpoint,
     CACHE_DIR: path.join(out, 'cache'),
   });
   try {
@@ -275,6 +289,9 @@ test.serial('the service bundle runs with plain node and no node_modules: /healt
     t.is(health.status, 200);
     const spec = (await (await fetch(`${service.url}/openapi.json`)).json()) as { paths: Record<string, unknown> };
     t.true('/imagers/{well_id}' in spec.paths);
+    t.true('/plants' in spec.paths);
+    t.is((await fetch(`${service.url}/colormaps`)).status, 200);
+    t.is((await fetch(`${service.url}/years`)).status, 200);
     const docs = await fetch(`${service.url}/docs/`);
     t.is(docs.status, 200);
     t.regex(await docs.text(), /swagger-ui-bundle\.js/);
