@@ -4,8 +4,8 @@
  *
  *   tsx infrastructure/emulators/daemon.ts start  [--user NAME]   start (or reuse) both, health-checked
  *   tsx infrastructure/emulators/daemon.ts stop   [--user NAME]   stop them once no user still needs them
- *   tsx infrastructure/emulators/daemon.ts clean  --user NAME     also forget NAME's state; remove the
- *                                                                 state folder when nobody else has any
+ *   tsx infrastructure/emulators/daemon.ts clean  --user NAME     stop, and remove the state folder
+ *                                                                 when only the emulators' data is left
  *   tsx infrastructure/emulators/daemon.ts status                 exit 0 when both are running and healthy
  *
  * Options (or environment): --state-dir (STATE_DIR, default <repo>/.state), --s3-port (S3_PORT, 4569),
@@ -208,15 +208,10 @@ async function stop(s: Settings, user: string | undefined): Promise<boolean> {
 }
 
 /**
- * Stops as `stop` does and forgets the user's own state (<state-dir>/<user>*); the state folder goes
- * when the emulators are stopped and nothing but their own data is left in it.
+ * Stops as `stop` does; once the emulators are stopped and nothing but their own data is left in the
+ * state folder (each user removes its own entries first), the folder goes too.
  */
 async function clean(s: Settings, user: string): Promise<void> {
-  if (existsSync(s.stateDir)) {
-    for (const entry of readdirSync(s.stateDir)) {
-      if (entry === user || entry.startsWith(`${user}-`)) rmSync(path.join(s.stateDir, entry), { recursive: true, force: true });
-    }
-  }
   if (!(await stop(s, user))) return;
   const remaining = existsSync(s.stateDir) ? readdirSync(s.stateDir).filter((e) => e !== 'emulators') : [];
   if (remaining.length > 0) {
@@ -291,7 +286,7 @@ async function main(argv: string[]): Promise<number> {
       await stop(settings, user);
       return 0;
     case 'clean':
-      if (!user) throw new DaemonError('clean needs --user NAME (whose state to forget)');
+      if (!user) throw new DaemonError('clean needs --user NAME (whose lease to release)');
       await clean(settings, user);
       return 0;
     case 'status':

@@ -1,10 +1,14 @@
 /**
  * Local S3: s3rver behind a thin HTTP front that answers the few bucket sub-resources s3rver lacks
- * the way S3-compatible stores without that feature do (so Ansible's S3 modules work against it).
+ * the way S3-compatible stores without that feature do (so Ansible's S3 modules work against it):
+ * `?policy` (no policy) and `?versions` (an unversioned bucket's listing).
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { ListObjectsV2Command, type _Object } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
+import { DEFAULT_REGION, s3Client } from '../../core/aws/clients';
+import { errorMessage } from '../../core/log';
 
 export interface LocalS3Options {
   /** 0 picks a free port. */
@@ -42,20 +46,71 @@ export function answerUnsupported(req: http.IncomingMessage, res: http.ServerRes
   return false;
 }
 
+const escapeXml = (text: string): string => text.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** `GET /bucket?versions`: the bucket's objects. */
+function isListVersions(req: http.IncomingMessage): boolean {
+  if (req.method !== 'GET') return false;
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  return url.searchParams.has('versions') && /^\/[^/]+\/?$/.test(url.pathname);
+}
+
+/**
+ * ListObjectVersions as an unversioned S3 bucket answers it: every object once, VersionId "null"
+ * (what `amazon.aws.s3_bucket` lists before deleting a bucket with `force`). Read through s3rver's own
+ * ListObjectsV2, all pages, so the answer is never truncated.
+ */
+async function answerListVersions(req: http.IncomingMessage, res: http.ServerResponse, endpoint: string): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const bucket = decodeURIComponent(url.pathname.replace(/^\/|\/$/g, ''));
+  const prefix = url.searchParams.get('prefix') ?? '';
+  const client = s3Client({ region: DEFAULT_REGION, s3Endpoint: endpoint, maxAttempts: 1 });
+  const objects: _Object[] = [];
+  try {
+    let token: string | undefined;
+    do {
+      const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix || undefined, ContinuationToken: token }));
+      objects.push(...(page.Contents ?? []));
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+  } catch (err) {
+    const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode ?? 500;
+    xmlError(res, status, (err as { name?: string }).name ?? 'InternalError', escapeXml(errorMessage(err)));
+    return;
+  } finally {
+    client.destroy();
+  }
+  const versions = objects.map(
+    (o) =>
+      `<Version><Key>${escapeXml(o.Key ?? '')}</Key><VersionId>null</VersionId><IsLatest>true</IsLatest>` +
+      `<LastModified>${(o.LastModified ?? new Date()).toISOString()}</LastModified><ETag>${escapeXml(o.ETag ?? '')}</ETag>` +
+      `<Size>${o.Size ?? 0}</Size><StorageClass>STANDARD</StorageClass></Version>`,
+  );
+  res.writeHead(200, { 'content-type': 'application/xml' });
+  res.end(
+    `<?xml version="1.0" encoding="UTF-8"?>\n<ListVersionsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">` +
+      `<Name>${escapeXml(bucket)}</Name><Prefix>${escapeXml(prefix)}</Prefix><KeyMarker></KeyMarker><VersionIdMarker></VersionIdMarker>` +
+      `<MaxKeys>${Math.max(1000, objects.length)}</MaxKeys><IsTruncated>false</IsTruncated>${versions.join('')}</ListVersionsResult>`,
+  );
+}
+
 export async function startLocalS3(options: LocalS3Options): Promise<RunningEmulator> {
   const host = options.host ?? '127.0.0.1';
   const s3rver = new S3rver({ directory: options.directory, silent: true, address: host, port: options.port });
   const handle = s3rver.callback();
+  let endpoint = '';
   const server = http.createServer((req, res) => {
-    if (!answerUnsupported(req, res)) handle(req, res);
+    if (isListVersions(req)) void answerListVersions(req, res, endpoint);
+    else if (!answerUnsupported(req, res)) handle(req, res);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
+  endpoint = `http://${host}:${port}`;
   return {
-    endpoint: `http://${host}:${port}`,
+    endpoint,
     port,
     close: () =>
       new Promise<void>((resolve) => {

@@ -1,0 +1,208 @@
+# Shared rules of both challenges. Each challenge-N/Makefile sets what is really its own (the synthetic
+# sample, the Lambda's event and environment) and includes this file; run make from challenge-N/:
+#
+#   make init          npm ci at the root; Ansible (+ amazon.aws, community.aws), boto3 if missing
+#   make               build -> infrastructure -> raw-data -> preprocess -> webservice -> URLs and curl lines
+#   make build | infrastructure | raw-data | preprocess | webservice     one step
+#   make stop          stop the web service, and the emulators when no challenge still uses them
+#   make clean         remove everything the target created for this challenge
+#   make salt          random suffix on resource names (infrastructure/salt.yml)
+#
+# Settings (command line or environment): TARGET=local|aws (default local), SERVICE_PORT, S3_PORT,
+# DYNAMODB_PORT (default: infrastructure/config.yml), STATE_DIR (default <repo>/.state),
+# TEST_DATA_FILE (default: test_data_file of config.yml; empty: a synthetic sample).
+
+ROOT := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DELETE_ON_ERROR:
+MAKEFLAGS += --no-builtin-rules --no-print-directory
+
+ifeq ($(CURDIR),$(ROOT))
+# ------------------------------------------------------------------------------ at the repository root
+.DEFAULT_GOAL := help
+.PHONY: help
+help:
+	@echo "Run make in a challenge folder: cd challenge-1 && make init && make (or challenge-2)."
+	@echo "Tests: npm test (unit and integration), npm run test:e2e (the whole make sequence)."
+else
+# ---------------------------------------------------------------------------- in a challenge folder
+.DEFAULT_GOAL := all
+CHALLENGE := $(notdir $(CURDIR))
+TARGET ?= local
+ifeq ($(filter $(TARGET),local aws),)
+$(error TARGET must be local or aws, got "$(TARGET)")
+endif
+
+TSX := node --import tsx
+TOOLS := $(ROOT)/infrastructure/tools
+BUILD_DIR := $(ROOT)/build
+STATE_DIR ?= $(ROOT)/.state
+override STATE_DIR := $(abspath $(STATE_DIR))
+# This challenge's record of what it did on the target (stamps); the rest of the state folder is shared.
+CHALLENGE_STATE := $(STATE_DIR)/$(CHALLENGE)-$(TARGET)
+export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED := true
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+
+# The configuration, read by core/config.ts (salt applied) and turned into CFG_<key> variables.
+# Regenerated when config.yml changes or a file appears in or leaves infrastructure/ (salt.yml).
+CONFIG_MK := build/config.mk
+NO_CONFIG_GOALS := init init-system init-npm salt
+ifneq ($(filter-out $(NO_CONFIG_GOALS),$(or $(MAKECMDGOALS),all)),)
+include $(CONFIG_MK)
+endif
+$(CONFIG_MK): infrastructure/config.yml $(CURDIR)/infrastructure $(ROOT)/core/config.ts | $(ROOT)/node_modules
+	@mkdir -p $(@D)
+	$(TSX) $(TOOLS)/config-mk.ts . > $@
+
+SERVICE_PORT ?= $(CFG_service_port)
+S3_PORT ?= $(CFG_local_s3_port)
+DYNAMODB_PORT ?= $(CFG_local_dynamodb_port)
+SERVICE_URL = http://127.0.0.1:$(SERVICE_PORT)
+PLAYBOOK = ansible-playbook -e target=$(TARGET) -e service_port=$(SERVICE_PORT) -e local_s3_port=$(S3_PORT) -e local_dynamodb_port=$(DYNAMODB_PORT)
+
+# Stamps that change when what they record changes, not only when a file is newer: a stamp holds its
+# identity and is forced when that differs (another file, bucket, key, event, port...).
+empty :=
+space := $(empty) $(empty)
+as_word = _$(subst $(space),|,$(strip $(1)))
+FORCE_UNLESS = $(if $(wildcard $(2)),$(if $(filter-out $(call as_word,$(1)),$(call as_word,$(file < $(2)))),FORCE),FORCE)
+.PHONY: FORCE
+FORCE:
+
+.PHONY: all init init-system init-npm build infrastructure raw-data preprocess webservice urls stop clean salt
+
+all: build infrastructure $(CHALLENGE_STATE)/raw-data.stamp $(CHALLENGE_STATE)/preprocess.stamp webservice
+	$(print_urls)
+
+# ------------------------------------------------------------------------------------------------ init
+init: init-system init-npm
+
+init-system:
+	@$(ROOT)/infrastructure/tools/install-system-packages.sh
+
+init-npm:
+	cd $(ROOT) && npm ci --no-audit --no-fund
+
+# Every step runs the project's TypeScript tools: they need the npm packages.
+$(ROOT)/node_modules:
+	@echo "make: $@ is missing: run make init first" >&2; exit 1
+
+# ----------------------------------------------------------------------------------------------- build
+# infrastructure/build/build.ts rewrites an artifact only when its bytes change and writes a make
+# depfile (build/.deps/<artifact>.d) listing every input esbuild read, for its stamp.
+BUILD_STAMPS := $(BUILD_DIR)/.deps/lambda.stamp $(BUILD_DIR)/.deps/layer.stamp $(BUILD_DIR)/.deps/service.stamp
+-include $(wildcard $(BUILD_DIR)/.deps/*.d)
+
+build: $(BUILD_STAMPS)
+
+$(BUILD_DIR)/.deps/lambda.stamp $(BUILD_DIR)/.deps/layer.stamp: | $(ROOT)/node_modules
+	cd $(ROOT) && $(TSX) infrastructure/build/build.ts $(basename $(@F)) --out $(BUILD_DIR)
+$(BUILD_DIR)/.deps/service.stamp: | $(ROOT)/node_modules
+	cd $(ROOT) && npm run --silent routes && $(TSX) infrastructure/build/build.ts service --out $(BUILD_DIR)
+# The artifacts themselves change only when their content does (what downstream steps depend on).
+$(BUILD_DIR)/lambda.zip: $(BUILD_DIR)/.deps/lambda.stamp ;
+$(BUILD_DIR)/layer.zip: $(BUILD_DIR)/.deps/layer.stamp ;
+
+# -------------------------------------------------------------------------------------------- raw data
+# test_data_file (or TEST_DATA_FILE=...), relative to the challenge folder; when it is empty or the file
+# is not there, the synthetic sample of this challenge (SYNTHETIC_KIND, SYNTHETIC_FILE) is generated.
+TEST_DATA_FILE ?= $(CFG_test_data_file)
+ifneq ($(wildcard $(TEST_DATA_FILE)),)
+RAW_FILE := $(TEST_DATA_FILE)
+RAW_KEY = $(CFG_raw_key)
+SYNTHETIC :=
+else
+RAW_FILE := build/synthetic/$(SYNTHETIC_FILE)
+RAW_KEY = $(SYNTHETIC_FILE)
+SYNTHETIC := yes
+endif
+RAW_ID = $(abspath $(RAW_FILE)) s3://$(CFG_raw_bucket)/$(RAW_KEY) $(TARGET) $(S3_PORT)
+
+build/synthetic/$(SYNTHETIC_FILE): $(TOOLS)/synthetic.ts
+	$(TSX) $(TOOLS)/synthetic.ts $(SYNTHETIC_KIND) --out $@
+
+define synthetic_notice
+	@echo "****************************************************************************************"
+	@echo "* No test_data_file$(if $(TEST_DATA_FILE), ($(TEST_DATA_FILE) is not there)) in infrastructure/config.yml:"
+	@echo "* using a SYNTHETIC sample generated by the project ($(RAW_FILE)): made-up values in the"
+	@echo "* real layout, NOT real data. For the real file: set test_data_file: /path/to/$(CFG_raw_key)"
+	@echo "* in infrastructure/config.yml (or make TEST_DATA_FILE=...), then make."
+	@echo "****************************************************************************************"
+endef
+
+define upload
+	$(if $(SYNTHETIC),$(synthetic_notice))
+	$(TOOL_ENV) $(TSX) $(TOOLS)/upload.ts --file $(RAW_FILE) --bucket $(CFG_raw_bucket) --key $(RAW_KEY)
+	@mkdir -p $(CHALLENGE_STATE) && echo '$(RAW_ID)' > $(CHALLENGE_STATE)/raw-data.stamp
+endef
+
+raw-data: infrastructure $(RAW_FILE)
+	$(upload)
+$(CHALLENGE_STATE)/raw-data.stamp: $(RAW_FILE) $(call FORCE_UNLESS,$(RAW_ID),$(CHALLENGE_STATE)/raw-data.stamp) | infrastructure
+	$(upload)
+
+# ------------------------------------------------------------------------------------------ preprocess
+# The ETL Lambda, run synchronously on the uploaded object: LAMBDA_EVENT and LAMBDA_ENV come from the
+# challenge's Makefile. A thrown error fails make with its message.
+PREPROCESS_ID = $(LAMBDA_EVENT) $(LAMBDA_ENV) $(TARGET)
+
+define preprocess
+	$(LAMBDA_RUN)
+	@echo '$(PREPROCESS_ID)' > $(CHALLENGE_STATE)/preprocess.stamp
+endef
+
+preprocess: $(CHALLENGE_STATE)/raw-data.stamp build
+	$(preprocess)
+$(CHALLENGE_STATE)/preprocess.stamp: $(CHALLENGE_STATE)/raw-data.stamp $(BUILD_DIR)/lambda.zip $(BUILD_DIR)/layer.zip $(call FORCE_UNLESS,$(PREPROCESS_ID),$(CHALLENGE_STATE)/preprocess.stamp) | infrastructure
+	$(preprocess)
+
+# ------------------------------------------------------------------------------------------ webservice
+# The shared web-service role decides itself whether anything changed (and restarts only then).
+webservice: $(BUILD_DIR)/.deps/service.stamp infrastructure
+	$(PLAYBOOK) infrastructure/webservice-play.yml
+
+print_urls = @$(TSX) $(TOOLS)/examples.ts --challenge-dir . --url $(SERVICE_URL) $(if $(SYNTHETIC),--synthetic)
+urls:
+	$(print_urls)
+
+# ---------------------------------------------------------------------------------------------- salt
+salt:
+	@if [ -f infrastructure/salt.yml ]; then \
+	  echo "infrastructure/salt.yml already sets $$(cat infrastructure/salt.yml); to change it: make clean, delete the file, make salt"; \
+	else \
+	  echo "salt: $$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')" > infrastructure/salt.yml; \
+	  echo "infrastructure/salt.yml: $$(cat infrastructure/salt.yml) (resource names get -<salt>)"; \
+	fi
+
+# ================================================================================= target: local
+# S3 and DynamoDB emulators on 127.0.0.1 (infrastructure/emulators/daemon.ts: detached, pid files,
+# state in STATE_DIR shared by both challenges, one lease per challenge), the Lambda in a Lambda-like
+# child process (infrastructure/tools/invoke-local.ts), the web service on this machine.
+ifeq ($(TARGET),local)
+DAEMON := $(TSX) $(ROOT)/infrastructure/emulators/daemon.ts --state-dir $(STATE_DIR) --s3-port $(S3_PORT) --dynamodb-port $(DYNAMODB_PORT)
+TOOL_ENV := AWS_REGION=$(CFG_aws_region) S3_ENDPOINT=http://127.0.0.1:$(S3_PORT) DYNAMODB_ENDPOINT=http://127.0.0.1:$(DYNAMODB_PORT)
+
+LAMBDA_RUN = $(TOOL_ENV) LOG_LEVEL=info $(TSX) $(TOOLS)/invoke-local.ts \
+	--lambda $(BUILD_DIR)/lambda.zip --layer $(BUILD_DIR)/layer.zip --handler $(CFG_lambda_handler) \
+	--function-name $(CFG_lambda_function) --memory $(CFG_lambda_memory_mb) --timeout $(CFG_lambda_timeout_s) \
+	--event '$(LAMBDA_EVENT)' $(addprefix --env ,$(LAMBDA_ENV))
+
+infrastructure: $(CONFIG_MK)
+	$(DAEMON) start --user $(CHALLENGE)
+	$(PLAYBOOK) infrastructure/infrastructure-play.yml
+
+stop:
+	$(PLAYBOOK) infrastructure/webservice-play.yml -e webservice_state=stopped
+	$(DAEMON) stop --user $(CHALLENGE)
+
+# The cleanup play needs the emulators; they stop again at the end unless the other challenge uses them.
+clean:
+	$(DAEMON) start --user $(CHALLENGE)
+	$(PLAYBOOK) infrastructure/cleanup-play.yml
+	rm -rf $(CHALLENGE_STATE)
+	$(DAEMON) clean --user $(CHALLENGE)
+	rm -rf build
+endif
+endif
