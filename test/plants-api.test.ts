@@ -1,10 +1,13 @@
 import test, { type ExecutionContext } from 'ava';
-import { readFile, readdir } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import type { PlantRecord } from '../core/egrid/types';
 import { startEmulators, type TestEmulators } from './helpers/emulators';
 import { requireShared } from './helpers/shared';
 import { closeTo } from './helpers/egrid-golden';
+import { recordingLogger, type RecordingLogger } from './helpers/recording-logger';
 import { createBucket, emulatorS3, goldenPlantRecords, putDatamart, servePlants, type PlantsService } from './helpers/plants-service';
 
 const BUCKET = 'datamarts';
@@ -308,6 +311,39 @@ test('a rewritten datamart is served once the periodic revalidation sees its new
   t.deepEqual((await getJson(`${service.url}/years`)).body, [2016]);
 });
 
+function loadedFrom(log: RecordingLogger): unknown[] {
+  return log.lines.filter((l) => l.msg === 'datamart loaded').map((l) => l.fields?.source);
+}
+
+test('a restarted service reads the datamart from its cache folder; a damaged cache file is refetched from S3', async (t) => {
+  const env = await golden(t);
+  if (!env) return;
+  const cacheDir = await mkdtemp(path.join(tmpdir(), 'plants-restart-'));
+  t.teardown(() => rm(cacheDir, { recursive: true, force: true }));
+  const url = (service: PlantsService): string => `${service.url}/plants?year=2018&state=AL&top_n=4`;
+  const expected = env.plants2018.filter((p) => p.state === 'AL').slice(0, 4);
+
+  const firstLog = recordingLogger();
+  const first = await servePlants(env.emulators, BUCKET, { cacheDir, log: firstLog });
+  t.deepEqual((await getJson(url(first))).body, expected);
+  await first.close();
+  t.deepEqual(loadedFrom(firstLog), ['s3']);
+
+  const secondLog = recordingLogger();
+  const second = await servePlants(env.emulators, BUCKET, { cacheDir, log: secondLog });
+  t.deepEqual((await getJson(url(second))).body, expected);
+  await second.close();
+  t.deepEqual(loadedFrom(secondLog), ['cache']);
+
+  const [entry] = (await readdir(cacheDir)).filter((name) => name.startsWith('datamart'));
+  await writeFile(path.join(cacheDir, entry!), 'DLCACHE1\n{"key":');
+  const thirdLog = recordingLogger();
+  const third = await servePlants(env.emulators, BUCKET, { cacheDir, log: thirdLog });
+  t.teardown(() => third.close());
+  t.deepEqual((await getJson(url(third))).body, expected);
+  t.deepEqual(loadedFrom(thirdLog), ['s3']);
+});
+
 test('an empty datamarts bucket has no years and answers 404 for plants', async (t) => {
   const env = await golden(t);
   if (!env) return;
@@ -333,7 +369,8 @@ test('with the S3 emulator stopped, /health and then the plant routes answer 503
   await createBucket(s3, BUCKET);
   await putDatamart(s3, BUCKET, 2016, PLANTS_2016);
   s3.destroy();
-  const service = await servePlants(own, BUCKET, { revalidateSeconds: 0.2 });
+  const log = recordingLogger();
+  const service = await servePlants(own, BUCKET, { revalidateSeconds: 0.2, log });
   t.teardown(() => service.close());
   t.is((await getJson(`${service.url}/plants?year=2016&top_n=1`)).status, 200);
   t.is((await fetch(`${service.url}/health`)).status, 200);
@@ -352,4 +389,5 @@ test('with the S3 emulator stopped, /health and then the plant routes answer 503
   t.is(typeof (answer.body as { detail: string }).detail, 'string');
   t.is((await getJson(`${service.url}/years`)).status, 503);
   t.is((await getJson(`${service.url}/states`)).status, 503);
+  t.true(log.warnings().some((w) => w.msg === 'revalidating the datamarts failed'));
 });

@@ -1,4 +1,3 @@
-import { Readable } from 'node:stream';
 import { Controller, Get, Query, Request, Response, Route, SuccessResponse, Tags } from '@tsoa/runtime';
 import type { Request as ExpressRequest } from 'express';
 import { plantsOf } from '../services';
@@ -6,6 +5,7 @@ import { notFound } from '../errors';
 import type { PlantRecord } from '../../core/egrid/types';
 import type { PlantFeatureCollection } from '../plants/geojson';
 import { plantsViewOf } from '../plants/plants-view';
+import { sendPrepared } from '../plants/send-prepared';
 import { GEOJSON_TYPE, parseStateCode, plantsFormat, resolveYear, YEAR_NOT_FOUND } from '../plants/plants-query';
 import type { PlantsErrorBody } from '../plants/error-body';
 
@@ -46,16 +46,13 @@ export class PlantsController extends Controller {
     @Query() state?: string,
     @Query() top_n?: number,
     @Query() format?: PlantsOutputFormat,
-  ): Promise<PlantRecord[] | PlantFeatureCollection | Readable> {
+  ): Promise<PlantRecord[] | PlantFeatureCollection> {
     const stateCode = parseStateCode(state);
     const chosen = plantsFormat(req, format);
     const backend = plantsOf(req);
     const plants = await backend.plants(await resolveYear(backend, year));
     if (!plants) throw notFound(YEAR_NOT_FOUND);
     const body = plantsViewOf(plants).body({ state: stateCode, topN: top_n, format: chosen });
-    this.setHeader('Content-Type', chosen === 'geojson' ? `${GEOJSON_TYPE}; charset=utf-8` : 'application/json; charset=utf-8');
-    this.setHeader('Content-Length', String(body.length));
-    this.setHeader('Vary', 'Accept');
-    return Readable.from([body]);
+    return sendPrepared(req, chosen === 'geojson' ? `${GEOJSON_TYPE}; charset=utf-8` : 'application/json; charset=utf-8', body);
   }
 }

@@ -1,10 +1,10 @@
-import { Readable } from 'node:stream';
 import { Controller, Get, Query, Request, Response, Route, SuccessResponse, Tags } from '@tsoa/runtime';
 import type { Request as ExpressRequest } from 'express';
 import { plantsOf } from '../services';
 import { notFound } from '../errors';
 import { plantsViewOf, type StateTotal } from '../plants/plants-view';
 import { resolveYear, YEAR_NOT_FOUND } from '../plants/plants-query';
+import { sendPrepared } from '../plants/send-prepared';
 import type { PlantsErrorBody } from '../plants/error-body';
 
 @Route('states')
@@ -21,13 +21,11 @@ export class StatesController extends Controller {
   @Response<PlantsErrorBody>(400, 'A parameter is invalid')
   @Response<PlantsErrorBody>(404, YEAR_NOT_FOUND)
   @Response<PlantsErrorBody>(503, 'The datamarts bucket is unreachable')
-  public async listStates(@Request() req: ExpressRequest, @Query() year?: number): Promise<StateTotal[] | Readable> {
+  public async listStates(@Request() req: ExpressRequest, @Query() year?: number): Promise<StateTotal[]> {
     const backend = plantsOf(req);
     const plants = await backend.plants(await resolveYear(backend, year));
     if (!plants) throw notFound(YEAR_NOT_FOUND);
     const body = plantsViewOf(plants).statesBody();
-    this.setHeader('Content-Type', 'application/json; charset=utf-8');
-    this.setHeader('Content-Length', String(body.length));
-    return Readable.from([body]);
+    return sendPrepared(req, 'application/json; charset=utf-8', body);
   }
 }

@@ -32,5 +32,7 @@ export const GEOJSON_TYPE = 'application/geo+json';
 /** `format` wins; without it, `Accept: application/geo+json` (preferred over JSON) selects GeoJSON. */
 export function plantsFormat(req: Request, format: PlantsFormat | undefined): PlantsFormat {
   if (format) return format;
+  // Negotiation only when GeoJSON is asked for at all: most requests (no Accept, */*) skip its parsing.
+  if (!req.headers.accept?.includes('geo+json')) return 'json';
   return req.accepts(['application/json', GEOJSON_TYPE]) === GEOJSON_TYPE ? 'geojson' : 'json';
 }

@@ -49,6 +49,12 @@ class UnreadableDatamart extends HttpError {}
 /** Shortest revalidation period accepted, so a zero or tiny setting cannot turn into a busy loop on S3. */
 const MIN_REVALIDATE_MS = 100;
 
+/**
+ * After a failed revalidation, requests that must wait for S3 get that failure for up to this long rather
+ * than each starting a new attempt: an outage does not turn every request into a call to S3.
+ */
+const FAILURE_HOLD_MS = 1000;
+
 interface LoadedDatamart {
   etag: string;
   plants: readonly PlantRecord[];
@@ -75,6 +81,7 @@ export function createS3PlantsBackend(config: ServiceConfig, options: S3PlantsOp
   let catalog: Map<number, DatamartObject> | undefined;
   let validatedAt = Number.NEGATIVE_INFINITY;
   let refreshing: Promise<void> | undefined;
+  let lastFailure: { at: number; error: unknown } | undefined;
   const loaded = new Map<number, LoadedDatamart>();
   /** Loads in flight by year@etag; a datamart that cannot be decoded stays here, failed, until its ETag changes. */
   const loading = new Map<string, Promise<LoadedDatamart | undefined>>();
@@ -83,10 +90,13 @@ export function createS3PlantsBackend(config: ServiceConfig, options: S3PlantsOp
     (refreshing ??= (async () => {
       try {
         const listed = await listDatamarts(s3, bucket).catch((err: unknown) => {
-          throw asServiceError(err, `The datamarts bucket "${bucket}" cannot be listed`);
+          const error = asServiceError(err, `The datamarts bucket "${bucket}" cannot be listed`);
+          lastFailure = { at: Date.now(), error };
+          throw error;
         });
         catalog = listed;
         validatedAt = Date.now();
+        lastFailure = undefined;
         for (const year of [...loaded.keys()]) if (!listed.has(year)) loaded.delete(year);
         for (const [year, object] of listed) {
           const current = loaded.get(year);
@@ -100,15 +110,18 @@ export function createS3PlantsBackend(config: ServiceConfig, options: S3PlantsOp
       }
     })());
 
+  const holdingFailure = (): boolean => lastFailure !== undefined && Date.now() - lastFailure.at < Math.min(FAILURE_HOLD_MS, revalidateMs);
+
   const currentCatalog = async (): Promise<Map<number, DatamartObject>> => {
     const age = Date.now() - validatedAt;
     if (catalog && age < revalidateMs) return catalog;
-    const revalidation = refresh();
     if (catalog && age < maxStaleMs) {
-      revalidation.catch(() => undefined); // the timer and later requests report it
+      // Served while revalidating; the timer and later requests report a failure.
+      if (!holdingFailure()) refresh().catch(() => undefined);
       return catalog;
     }
-    await revalidation;
+    if (holdingFailure()) throw lastFailure!.error;
+    await refresh();
     return catalog!;
   };
 
