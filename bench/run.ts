@@ -1,0 +1,132 @@
+/**
+ * `npm run bench` (issue 6): the ETLs and the API of both challenges, measured beside the Python
+ * reference on the same machine, data and emulators, in one run. Starts its own emulators and
+ * services on free ports of 127.0.0.1, prints the tables on stdout (progress on stderr), writes the
+ * figures to build/bench/. Flags: see options.ts (`npm run bench -- --help`).
+ */
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { loadChallengeConfig } from '../core/config';
+import { runApiBench, type CaseResult } from './api';
+import { ensureBuilt } from './build';
+import { startBenchEmulators } from './emulators';
+import { runEtlBench } from './etl';
+import { currentCommit, describeMachine, loadAverageNow } from './machine';
+import { parseOptions, UsageError, USAGE } from './options';
+import { CHALLENGE_1, CHALLENGE_2, RESULTS_DIR, WELL_CSV, WORKBOOK } from './paths';
+import { readPeakRssMb } from './peak-rss';
+import { stopAllStarted, stopProcess } from './processes';
+import { checkReference, startReferenceService } from './reference';
+import { renderReport, writeReport } from './report';
+import type { BenchReport } from './results';
+import { startService, type RunningService } from './service';
+import { judgeTargets } from './targets';
+
+const log = (line: string): void => {
+  process.stderr.write(line + '\n');
+};
+
+async function main(argv: string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(USAGE + '\n');
+    return 0;
+  }
+  const options = parseOptions(argv);
+  for (const file of [WORKBOOK, WELL_CSV]) {
+    if (!existsSync(file)) throw new Error(`${file} is missing: the bench measures the shared sample files`);
+  }
+  const python = options.reference ? checkReference() : { ok: false, reason: '--no-reference' };
+  const notes: string[] = [];
+  if (!python.ok) notes.push(`the Python reference was not run (${python.reason}): ratios are not measured`);
+  notes.push('other processes on this machine share its cores: compare figures of one run, and quote them with the load average');
+
+  const report: BenchReport = {
+    startedAt: new Date().toISOString(),
+    commit: currentCommit(),
+    options: { quick: options.quick, durationSeconds: options.durationSeconds, connections: options.connections, reference: python.ok },
+    machine: describeMachine(python),
+    etl: { egrid: { ours: { skipped: 'not run' }, reference: { skipped: 'not run' } }, wellParseResize: { ours: { skipped: 'not run' }, reference: { skipped: 'not run' } }, wellIngest: { ours: { skipped: 'not run' }, reference: { skipped: 'not run' } } },
+    api: [],
+    servicePeakRssMb: {},
+    targets: [],
+    notes,
+  };
+  if (!python.ok) log(`reference: not run (${python.reason})`);
+
+  await ensureBuilt(log, options.build);
+  const challenge1 = loadChallengeConfig(CHALLENGE_1);
+  const challenge2 = loadChallengeConfig(CHALLENGE_2);
+  const workDir = await mkdtemp(path.join(tmpdir(), 'datalake-bench-'));
+  log(`work folder: ${workDir}${options.keep ? ' (kept)' : ''}`);
+  const services: RunningService[] = [];
+  try {
+    const emulators = await startBenchEmulators(workDir, challenge1.aws_region);
+    log(`emulators: S3 ${emulators.settings.s3Endpoint}, DynamoDB ${emulators.settings.dynamodbEndpoint}`);
+
+    const { etl, referenceDatamartDir } = await runEtlBench({ challenge1, challenge2, aws: emulators.settings, workDir, reference: python.ok, log });
+    report.etl = etl;
+
+    const profileDir = options.profile ? path.join(RESULTS_DIR, 'profiles', report.startedAt.replace(/[:.]/g, '-')) : undefined;
+    for (const config of [challenge1, challenge2]) {
+      const service = await startService({ config, aws: emulators.settings, dir: path.join(workDir, config.challenge), cpuProfileDir: profileDir });
+      log(`${config.challenge} service: ${service.url} (pid ${service.process.pid})`);
+      services.push(service);
+    }
+    let referenceUrl: string | undefined;
+    if (python.ok && referenceDatamartDir && emulators.settings.dynamodbEndpoint) {
+      try {
+        const reference = await startReferenceService(workDir, referenceDatamartDir, emulators.settings.dynamodbEndpoint);
+        referenceUrl = reference.url;
+        log(`reference service: ${reference.url} (pid ${reference.process.pid})`);
+      } catch (err) {
+        const why = err instanceof Error ? err.message : String(err);
+        notes.push(`the reference service did not start: ${why}`);
+        log(`reference service did not start: ${why}`);
+      }
+    }
+
+    log(`API: ${options.durationSeconds} s per case, connections ${options.connections.join(', ')} and the target cases`);
+    const api: CaseResult[] = await runApiBench(
+      { ours: { plants: services[0]!.url, imagers: services[1]!.url }, reference: referenceUrl },
+      { connections: options.connections, durationSeconds: options.durationSeconds, referenceSlowRequests: !options.quick, log },
+    );
+    report.api = api;
+    for (const [i, config] of [challenge1, challenge2].entries()) report.servicePeakRssMb[`${config.challenge} service`] = readPeakRssMb(services[i]!.process.pid);
+    for (const service of services) await stopProcess(service.process, 15_000);
+    if (profileDir) notes.push(`CPU profiles of the services: ${profileDir}`);
+  } finally {
+    await stopAllStarted();
+    if (!options.keep) await rm(workDir, { recursive: true, force: true });
+  }
+
+  report.machine.loadAverage.end = loadAverageNow();
+  report.finishedAt = new Date().toISOString();
+  report.targets = judgeTargets(report.etl, report.api);
+  process.stdout.write('\n' + renderReport(report) + '\n');
+  const written = await writeReport(report);
+  log(`\nfigures written to ${path.relative(process.cwd(), written.file)} and ${path.relative(process.cwd(), written.latest)}`);
+  return 0;
+}
+
+let interrupted = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (interrupted) return;
+    interrupted = true;
+    log(`\n${signal}: stopping the bench's processes`);
+    void stopAllStarted().finally(() => process.exit(130));
+  });
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof UsageError) log(`bench: ${err.message}\n${USAGE}`);
+    else log(`bench failed: ${err instanceof Error ? err.message : String(err)}`);
+    void stopAllStarted().finally(() => process.exit(err instanceof UsageError ? 2 : 1));
+  },
+);
