@@ -1,0 +1,68 @@
+/**
+ * CI checks of the Ansible side (issue 5): every challenge playbook passes `ansible-playbook
+ * --syntax-check` for both targets, and `ansible-lint` (Debian's package) reports no violation at its
+ * default profile over ansible/ and the challenge playbooks. Without Ansible the tests are skipped on a
+ * developer's machine and fail under CI=true (`make init` installs it).
+ */
+import test from 'ava';
+import { execFile, spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const CHALLENGES = ['challenge-1', 'challenge-2'];
+const run = promisify(execFile);
+
+function installed(tool: string): boolean {
+  return spawnSync(tool, ['--version'], { stdio: 'ignore' }).status === 0;
+}
+
+function playbooks(challenge: string): string[] {
+  return readdirSync(path.join(ROOT, challenge, 'infrastructure'))
+    .filter((f) => f.endsWith('-play.yml'))
+    .sort()
+    .map((f) => path.join('infrastructure', f));
+}
+
+const ci = process.env.CI === 'true';
+const env = { ...process.env, ANSIBLE_NOCOLOR: '1', ANSIBLE_FORCE_COLOR: '0', NO_COLOR: '1' };
+
+for (const tool of ['ansible-playbook', 'ansible-lint']) {
+  if (!installed(tool) && ci) test(`${tool} is installed (CI)`, (t) => t.fail(`${tool} not found: \`make init\` installs Ansible (Debian: apt-get install ansible ansible-lint)`));
+}
+
+const syntaxTest = installed('ansible-playbook') ? test : test.skip;
+const lintTest = installed('ansible-lint') ? test : test.skip;
+
+syntaxTest('ansible: every challenge playbook passes --syntax-check for target local and aws', async (t) => {
+  const checked: string[] = [];
+  for (const challenge of CHALLENGES) {
+    const books = playbooks(challenge);
+    t.true(books.includes(path.join('infrastructure', 'infrastructure-play.yml')), `${challenge} has infrastructure/infrastructure-play.yml`);
+    for (const book of books) {
+      for (const target of ['local', 'aws']) {
+        const result = await run('ansible-playbook', ['--syntax-check', '-e', `target=${target}`, book], { cwd: path.join(ROOT, challenge), env }).catch((err: { stdout?: string; stderr?: string }) => err);
+        const failed = 'code' in result && (result as { code?: number }).code;
+        t.falsy(failed, `${challenge}/${book} (target=${target}):\n${result.stdout ?? ''}${result.stderr ?? ''}`);
+        checked.push(`${challenge}/${book}:${target}`);
+      }
+    }
+  }
+  t.true(checked.length >= CHALLENGES.length * 2 * 3, checked.join(', '));
+});
+
+lintTest('ansible-lint: no violations at the default profile over ansible/ and both challenges\' playbooks', async (t) => {
+  for (const challenge of CHALLENGES) {
+    // Run from the challenge folder so its ansible.cfg gives the roles path; the shared roles once.
+    const targets = challenge === CHALLENGES[0] ? ['infrastructure', '../ansible'] : ['infrastructure'];
+    const result = await run('ansible-lint', ['--offline', '--nocolor', '-p', ...targets], { cwd: path.join(ROOT, challenge), env, maxBuffer: 16 * 1024 * 1024 }).then(
+      (ok) => ({ code: 0, out: ok.stdout + ok.stderr }),
+      (err: { code?: number; stdout?: string; stderr?: string }) => ({ code: err.code ?? 1, out: `${err.stdout ?? ''}${err.stderr ?? ''}` }),
+    );
+    const violations = result.out.split('\n').filter((line) => /^\S+:\d+(:\d+)?: /.test(line));
+    t.deepEqual(violations, [], `${challenge}: ansible-lint ${targets.join(' ')}`);
+    t.is(result.code, 0, result.out);
+  }
+});
