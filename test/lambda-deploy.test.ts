@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { lambdaClient, s3Client } from '../core/aws/clients';
 import { loadChallengeConfig, type ChallengeConfig } from '../core/config';
-import { clean, deploy, invoke, lambdaDeployment, LambdaFunctionError, resolveRoleArn, waitUntilReady, type DeployInputs } from '../infrastructure/tools/lambda-deploy';
+import { clean, deploy, invoke, lambdaDeployment, LambdaFunctionError, parseEnvironment, resolveRoleArn, waitUntilReady, type DeployInputs } from '../infrastructure/tools/lambda-deploy';
 import { startEmulators } from './helpers/emulators';
 import { startLambdaMock, type LambdaMockOptions } from './helpers/lambda-mock';
 
@@ -223,6 +223,13 @@ test('deployment from each challenge config: handler environment, event, names; 
   t.throws(() => lambdaDeployment(config('challenge-1', { lambda_timeout_s: 1200 })), { message: /lambda_timeout_s 1200 must be an integer from 1 to 900/ });
 });
 
+test('--env pairs become the function environment; malformed and reserved names are named', (t) => {
+  t.deepEqual(parseEnvironment(['DATAMARTS_BUCKET=b', 'EMPTY=', 'URL=a=b']), { DATAMARTS_BUCKET: 'b', EMPTY: '', URL: 'a=b' });
+  t.throws(() => parseEnvironment(['NOVALUE']), { message: '--env "NOVALUE" is not KEY=VALUE' });
+  t.throws(() => parseEnvironment(['AWS_REGION=x']), { message: /AWS_\* variables are reserved/ });
+  t.throws(() => parseEnvironment(['1X=y']), { message: /1X is not a valid Lambda environment variable name/ });
+});
+
 test('role ARN: --role-arn, then $LAMBDA_ROLE_ARN, then build/aws/iam.json; a malformed file is named', (t) => {
   const { dir } = workdir(t);
   t.is(resolveRoleArn(dir, undefined, {}), undefined);
@@ -239,8 +246,9 @@ const run = promisify(execFile);
 
 test('mock: the CLI `run` deploys, invokes and prints the log tail; a function error exits non-zero with its message', async (t) => {
   let fail = false;
+  let received: unknown;
   const mock = await startLambdaMock({
-    invoke: () => (fail ? { functionError: 'Unhandled', payload: { errorType: 'RangeError', errorMessage: 'pixel 300 outside 0-255 (line 7)' }, log: 'boom\n' } : { payload: { rows: 3 }, log: 'REPORT Duration: 5 ms\n' }),
+    invoke: (_fn, event) => ((received = event), fail ? { functionError: 'Unhandled', payload: { errorType: 'RangeError', errorMessage: 'pixel 300 outside 0-255 (line 7)' }, log: 'boom\n' } : { payload: { rows: 3 }, log: 'REPORT Duration: 5 ms\n' }),
   });
   t.teardown(() => mock.close());
   const { dir } = workdir(t);
@@ -252,8 +260,11 @@ test('mock: the CLI `run` deploys, invokes and prints the log tail; a function e
   const env = { ...process.env, LAMBDA_ENDPOINT: mock.endpoint, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_EC2_METADATA_DISABLED: 'true', LOG_LEVEL: 'warn' };
   const cli = [path.join(ROOT, 'node_modules', '.bin', 'tsx'), path.join(ROOT, 'infrastructure', 'tools', 'lambda-deploy.ts')];
 
-  const ok = await run(cli[0], [cli[1], 'run', dir, '--role-arn', ROLE], { env });
+  const event = '{"bucket": "datalake-c2-raw", "key": "synthetic-well-imager.csv", "well": "test-well"}';
+  const ok = await run(cli[0], [cli[1], 'run', dir, '--role-arn', ROLE, '--event', event, '--env', 'TABLE_NAME=datalake-c2-imagers', '--env', 'IMAGES_SIZE=150'], { env });
   t.deepEqual(JSON.parse(ok.stdout), { rows: 3 });
+  t.deepEqual(received, JSON.parse(event));
+  t.deepEqual(mock.functions.get('datalake-c2-etl')!.config.Environment, { Variables: { TABLE_NAME: 'datalake-c2-imagers', IMAGES_SIZE: '150' } });
   t.regex(ok.stderr, /--- Lambda log tail ---\nREPORT Duration: 5 ms\n--- end of log tail ---/);
 
   fail = true;

@@ -11,7 +11,9 @@
  *   clean   delete the function and every version of its layer (already deleted is fine)
  *
  * Options: --role-arn ARN (else $LAMBDA_ROLE_ARN, else build/aws/iam.json written by the aws_iam role),
- * --layer-zip, --function-zip (default build/layer.zip, build/lambda.zip in CHALLENGE_DIR), --event JSON.
+ * --layer-zip, --function-zip (default build/layer.zip, build/lambda.zip in CHALLENGE_DIR), --event JSON,
+ * --env KEY=VALUE (repeatable; replaces the function environment derived from config.yml — make passes
+ * the same LAMBDA_EVENT and LAMBDA_ENV it gives the local target).
  * Region and names come from CHALLENGE_DIR/infrastructure/config.yml; credentials from the SDK's default
  * chain. LAMBDA_ENDPOINT (tests only) points the client at a mock.
  */
@@ -96,6 +98,20 @@ function parseEvent(text: string | undefined, fallback: Record<string, string>):
   }
 }
 
+/** KEY=VALUE pairs (--env), as the local target's invoke tool takes them. */
+export function parseEnvironment(pairs: string[]): Record<string, string> {
+  const environment: Record<string, string> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new Error(`--env "${pair}" is not KEY=VALUE`);
+    const key = pair.slice(0, eq);
+    if (!/^[a-zA-Z]\w*$/.test(key)) throw new Error(`--env "${pair}": ${key} is not a valid Lambda environment variable name`);
+    if (key.startsWith('AWS_')) throw new Error(`--env "${pair}": AWS_* variables are reserved by Lambda`);
+    environment[key] = pair.slice(eq + 1);
+  }
+  return environment;
+}
+
 function printInvocation(invocation: Invocation): void {
   if (invocation.logTail) process.stderr.write(`--- Lambda log tail ---\n${invocation.logTail.trimEnd()}\n--- end of log tail ---\n`);
   process.stdout.write(JSON.stringify(invocation.result, null, 2) + '\n');
@@ -113,6 +129,7 @@ async function main(argv: string[]): Promise<void> {
       'layer-zip': { type: 'string' },
       'function-zip': { type: 'string' },
       event: { type: 'string' },
+      env: { type: 'string', multiple: true },
     },
   });
   const command = positionals[0] as Command | undefined;
@@ -120,6 +137,7 @@ async function main(argv: string[]): Promise<void> {
   const challengeDir = path.resolve(positionals[1] ?? '.');
   const config: ChallengeConfig = loadChallengeConfig(challengeDir);
   const deployment = lambdaDeployment(config, resolveRoleArn(challengeDir, values['role-arn']));
+  if (values.env) deployment.fn.environment = parseEnvironment(values.env);
   const settings = { region: config.aws_region, lambdaEndpoint: process.env.LAMBDA_ENDPOINT || undefined };
   const client = lambdaClient(settings);
   const s3 = s3Client({ region: config.aws_region });
