@@ -82,8 +82,12 @@ init: init-system init-npm
 init-system:
 	@$(ROOT)/infrastructure/tools/install-system-packages.sh
 
+# npm ci refuses a lock file that lacks another platform's optional packages (a registry mirror that
+# does not serve them writes such locks); npm install --no-save then installs the locked versions.
 init-npm:
-	cd $(ROOT) && npm ci --no-audit --no-fund
+	cd $(ROOT) && { npm ci --no-audit --no-fund || { \
+	  echo "make init: npm ci refused (above); installing the locked versions with npm install --no-save" >&2; \
+	  npm install --no-save --no-audit --no-fund; }; }
 
 # Every step runs the project's TypeScript tools: they need the npm packages.
 $(ROOT)/node_modules:
