@@ -79,12 +79,17 @@ export function portAnswers(port: number): Promise<boolean> {
   });
 }
 
+/** Running: signalable and, where /proc tells, not a zombie waiting for init to reap it. */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
+  } catch {
+    return !existsSync('/proc/self/stat');
   }
 }
 
