@@ -85,9 +85,11 @@ init-system:
 # npm ci refuses a lock file that lacks another platform's optional packages (a registry mirror that
 # does not serve them writes such locks); npm install --no-save then installs the locked versions.
 init-npm:
-	cd $(ROOT) && { npm ci --no-audit --no-fund || { \
+	@echo "npm ci (in $(ROOT))"
+	@cd $(ROOT) && log=$$(mktemp) && if npm ci --no-audit --no-fund > "$$log" 2>&1; then cat "$$log"; else \
+	  grep -m 4 '^npm error' "$$log" >&2 || cat "$$log" >&2; \
 	  echo "make init: npm ci refused (above); installing the locked versions with npm install --no-save" >&2; \
-	  npm install --no-save --no-audit --no-fund; }; }
+	  npm install --no-save --no-audit --no-fund; fi; rm -f "$$log"
 
 # Every step runs the project's TypeScript tools: they need the npm packages.
 $(ROOT)/node_modules:

@@ -206,6 +206,19 @@ test('fresh clone: make init && make runs both challenges locally, the printed c
     );
     served.forEach((p, i) => t.true(Math.abs(p.annual_netgen_rel - expected[i]!.annual_netgen_rel) <= 1e-9 * expected[i]!.annual_netgen_rel));
   }
+  // A file the ETL cannot use stops make at the upload, with the upload tool's own message; nothing served changes.
+  const variant = requireShared(t, 'data', 'egrid', 'variants', 'egrid2018_trimmed_headers_a.xlsx');
+  if (variant) {
+    const before = await getJson<Plant[]>(`${c1.url}/plants?year=2018&state=AL&top_n=4`);
+    const failed = await make(c1, `TEST_DATA_FILE=${variant}`).then(
+      () => '',
+      (err: Error) => err.message,
+    );
+    t.regex(failed, /rejected, nothing uploaded: egrid2018_trimmed_headers_a\.xlsx: sheet PLNT18 lacks the eGRID field codes/);
+    t.notRegex(failed, /invoke-local\.ts/, 'make stopped before the Lambda step');
+    t.deepEqual(await getJson<Plant[]>(`${c1.url}/plants?year=2018&state=AL&top_n=4`), before, 'the service still answers as before');
+  }
+
   const wellCsv = requireShared(t, 'data', 'well', 'well_imager_200.csv');
   const goldenFrame = requireShared(t, 'golden', 'frame_9200.0_9250.0_gist_earth.png');
   if (wellCsv && goldenFrame) {
@@ -224,8 +237,14 @@ test('fresh clone: make init && make runs both challenges locally, the printed c
   t.is((await fetch(`${c2.url}/health`)).status, 200, 'challenge-2 still served');
   t.true(await portAnswers(s3Port!), 'emulators kept for challenge-2');
 
-  // make clean in both: no process, no state, no build output of the challenges.
+  // make clean, then make works again; make clean in both: no process, no state, no build output.
   await make(c1, 'clean');
+  await make(c2, 'clean');
+  const again = await make(c2);
+  t.is(curlLines(again).length, curlLines(first2).length, 'make after make clean prints the examples again');
+  remember(path.join(c2.dir, 'build/webservice/service.pid'));
+  remember(statePath('emulators', 's3.pid'));
+  t.is((await fetch(`${c2.url}/health`)).status, 200, 'make after make clean serves again');
   await make(c2, 'clean');
   cleaned = true;
   for (const pid of pids) t.false(isAlive(pid), `process ${pid} is gone`);

@@ -55,4 +55,4 @@ if collections_missing; then
   ansible-galaxy collection install amazon.aws community.aws
 fi
 
-echo "init: $(node --version | sed 's/^v/Node.js /'), $(ansible --version | head -n 1), boto3 $(python3 -c 'import boto3; print(boto3.__version__)')"
+echo "init: Node.js $(node --version), $(ansible --version 2>/dev/null | sed -n 1p), boto3 $(python3 -c 'import boto3; print(boto3.__version__)')"
