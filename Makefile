@@ -48,7 +48,7 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 # The configuration, read by core/config.ts (salt applied) and turned into CFG_<key> variables.
 # Regenerated when config.yml changes or a file appears in or leaves infrastructure/ (salt.yml).
 CONFIG_MK := build/config.mk
-NO_CONFIG_GOALS := init init-system init-npm salt
+NO_CONFIG_GOALS := init init-system init-npm init-local salt
 ifneq ($(filter-out $(NO_CONFIG_GOALS),$(or $(MAKECMDGOALS),all)),)
 include $(CONFIG_MK)
 endif
@@ -71,13 +71,13 @@ FORCE_UNLESS = $(if $(wildcard $(2)),$(if $(filter-out $(call as_word,$(1)),$(ca
 .PHONY: FORCE
 FORCE:
 
-.PHONY: all init init-system init-npm build infrastructure raw-data preprocess webservice urls stop clean salt
+.PHONY: all init init-system init-npm init-$(TARGET) build infrastructure raw-data preprocess webservice urls stop clean salt
 
 all: build infrastructure $(CHALLENGE_STATE)/raw-data.stamp $(CHALLENGE_STATE)/preprocess.stamp webservice
 	$(print_urls)
 
 # ------------------------------------------------------------------------------------------------ init
-init: init-system init-npm
+init: init-system init-npm init-$(TARGET)
 
 init-system:
 	@$(ROOT)/infrastructure/tools/install-system-packages.sh
@@ -195,6 +195,8 @@ LAMBDA_RUN = $(TOOL_ENV) LOG_LEVEL=info $(TSX) $(TOOLS)/invoke-local.ts \
 	--function-name $(CFG_lambda_function) --memory $(CFG_lambda_memory_mb) --timeout $(CFG_lambda_timeout_s) \
 	--event '$(LAMBDA_EVENT)' $(addprefix --env ,$(LAMBDA_ENV))
 
+init-local:
+
 infrastructure: $(CONFIG_MK)
 	$(DAEMON) start --user $(CHALLENGE)
 	$(PLAYBOOK) infrastructure/infrastructure-play.yml
@@ -210,5 +212,11 @@ clean:
 	rm -rf $(CHALLENGE_STATE)
 	$(DAEMON) clean --user $(CHALLENGE)
 	rm -rf build
+
+else
+# =================================================================================== target: aws
+# To define here as the local section does: TOOL_ENV, LAMBDA_RUN (the same LAMBDA_EVENT and
+# LAMBDA_ENV), SERVICE_URL, init-aws, infrastructure, stop, clean (same playbooks, -e target=aws).
+$(error TARGET=aws is not wired into make yet)
 endif
 endif

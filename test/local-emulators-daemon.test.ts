@@ -69,10 +69,13 @@ test('emulator daemon: starts detached and healthy, is reused, stops only when n
     rmSync(path.dirname(stateDir), { recursive: true, force: true });
   });
 
-  const first = await daemon(stateDir, ports, 'start', '--user', 'challenge-1');
+  // Both challenges' make at once: one starts the emulators, the other reuses them.
+  const [first, concurrent] = await Promise.all([daemon(stateDir, ports, 'start', '--user', 'challenge-1'), daemon(stateDir, ports, 'start', '--user', 'challenge-3')]);
   t.is(first.code, 0, first.out);
-  t.regex(first.out, new RegExp(`s3 emulator started at http://127.0.0.1:${s3Port}`));
+  t.is(concurrent.code, 0, concurrent.out);
+  t.is([first.out, concurrent.out].join('\n').match(new RegExp(`s3 emulator started at http://127.0.0.1:${s3Port}`, 'g'))?.length, 1, 'started once');
   pids.push(pidOf(stateDir, 's3'), pidOf(stateDir, 'dynamodb'));
+  t.is((await daemon(stateDir, ports, 'stop', '--user', 'challenge-3')).code, 0);
   const settings = { region: 'eu-central-1', s3Endpoint: `http://127.0.0.1:${s3Port}`, dynamodbEndpoint: `http://127.0.0.1:${dynamoPort}` };
   t.deepEqual((await s3Client(settings).send(new ListBucketsCommand({}))).Buckets ?? [], []);
   t.deepEqual((await dynamoClient(settings).send(new ListTablesCommand({}))).TableNames, []);

@@ -130,6 +130,41 @@ function logTail(s: Settings, name: EmulatorName): string {
   return readFileSync(file, 'utf8').split('\n').slice(-15).join('\n');
 }
 
+/**
+ * One daemon command at a time per state folder (make in both challenges at once): a lock file holding
+ * the pid of the command that owns it; a lock left by a dead command is taken over.
+ */
+async function withStateLock<T>(s: Settings, work: () => Promise<T>): Promise<T> {
+  mkdirSync(emulatorsDir(s), { recursive: true });
+  const lock = path.join(emulatorsDir(s), '.lock');
+  for (const deadline = Date.now() + 2 * START_TIMEOUT_MS; ; await sleep(100)) {
+    try {
+      writeFileSync(lock, `${process.pid}\n`, { flag: 'wx' });
+      break;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') {
+        mkdirSync(emulatorsDir(s), { recursive: true }); // removed by a clean meanwhile
+        continue;
+      }
+      if (code !== 'EEXIST') throw err;
+      let holder: number;
+      try {
+        holder = Number(readFileSync(lock, 'utf8').trim());
+      } catch {
+        continue; // released meanwhile
+      }
+      if (Number.isInteger(holder) && holder > 0 && !isAlive(holder)) rmSync(lock, { force: true });
+      else if (Date.now() > deadline) throw new DaemonError(`${lock} is held by process ${holder} (another make?): try again when it has finished`);
+    }
+  }
+  try {
+    return await work();
+  } finally {
+    rmSync(lock, { force: true });
+  }
+}
+
 // ------------------------------------------------------------------------------------------- commands
 
 async function startOne(s: Settings, name: EmulatorName): Promise<string> {
@@ -280,14 +315,15 @@ async function main(argv: string[]): Promise<number> {
   const [command, emulator] = positionals;
   switch (command) {
     case 'start':
-      await start(settings, user);
+      await withStateLock(settings, () => start(settings, user));
       return 0;
     case 'stop':
-      await stop(settings, user);
+      if (!existsSync(emulatorsDir(settings))) console.log('emulators not running (never started here)');
+      else await withStateLock(settings, () => stop(settings, user));
       return 0;
     case 'clean':
       if (!user) throw new DaemonError('clean needs --user NAME (whose lease to release)');
-      await clean(settings, user);
+      await withStateLock(settings, () => clean(settings, user));
       return 0;
     case 'status':
       return (await status(settings)) ? 0 : 1;
