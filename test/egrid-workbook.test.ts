@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import type ExcelJS from 'exceljs';
 import { readPlantSheet, type PlantSheetRow } from '../core/egrid/workbook';
 import { requireShared } from './helpers/shared';
-import { buildWorkbook, egridHeader, type BuildOptions } from './helpers/egrid-workbooks';
+import { buildWorkbook, egridHeader, zipEntryNames, type BuildOptions } from './helpers/egrid-workbooks';
 
 const CODES = ['SEQPLT19', 'PSTATABB', 'PNAME', 'ORISPL', 'LAT', 'LON', 'PLPRMFL', 'PLNGENAN'];
 
@@ -93,6 +93,9 @@ for (const order of ['workbook-first', 'workbook-last', 'sheets-first'] as const
   for (const absoluteTargets of [false, true]) {
     test(`zip order ${order}${absoluteTargets ? ', absolute relationship targets' : ''}: the plant sheet is found by its name`, async (t) => {
       const workbook = await sampleLike({ order, absoluteTargets });
+      const names = await zipEntryNames(workbook);
+      const firstSheet = names.findIndex((n) => n.startsWith('xl/worksheets/sheet'));
+      t.is(names.indexOf('xl/workbook.xml') < firstSheet, order === 'workbook-first', names.join(' '));
       const sheet = await readPlantSheet(Readable.from(workbook));
       t.is(sheet.sheet, 'PLNT19');
       t.is(sheet.year, 2019);
@@ -142,6 +145,12 @@ test('cells: shared and rich text, formula results, numeric text, error cells, P
     { row: 7, plantId: 4, name: 'Four', state: 'UT', generation: -3, lat: 40, lon: -111, fuel: 'GAS' },
   ]);
   t.is(sheet.year, 2020);
+});
+
+test('a plant sheet whose part exceljs cannot stream is named, not reported absent', async (t) => {
+  const workbook = await sampleLike({ order: 'workbook-first', renameSheetParts: true });
+  const error = await t.throwsAsync(readPlantSheet(Readable.from(workbook), { source: 'renamed.xlsx' }));
+  t.is(error?.message, 'renamed.xlsx: sheet PLNT19 is listed in xl/workbook.xml but its data was not found (worksheet parts must be xl/worksheets/sheetN.xml)');
 });
 
 test('two plant sheets without a year are ambiguous', async (t) => {

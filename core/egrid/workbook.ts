@@ -115,6 +115,10 @@ export async function readPlantSheet(input: Readable | string, options: ReadPlan
   const wanted = options.year !== undefined ? plantSheetName(options.year) : undefined;
   const plantSheets = named.filter((s) => s.name !== undefined && (wanted ? s.name === wanted : PLANT_SHEET.test(s.name)));
   if (plantSheets.length === 0) {
+    const unread = allNames.filter((n) => (wanted ? n === wanted : PLANT_SHEET.test(n)));
+    if (unread.length > 0) {
+      throw new Error(`${source}: sheet ${unread.join(', ')} is listed in xl/workbook.xml but its data was not found (worksheet parts must be xl/worksheets/sheetN.xml)`);
+    }
     const what = wanted ? `sheet ${wanted} for year ${options.year}` : 'plant sheet PLNTyy (e.g. PLNT18)';
     throw new Error(`${source} has no ${what}; sheets found: ${found}`);
   }

@@ -23,6 +23,8 @@ export interface BuildOptions {
   order?: EntryOrder;
   /** Write relationship targets as absolute paths ("/xl/worksheets/sheet1.xml"), as the sample does. */
   absoluteTargets?: boolean;
+  /** Store the worksheets as xl/worksheets/data<N>.xml (a valid name exceljs's reader does not stream). */
+  renameSheetParts?: boolean;
 }
 
 export async function buildWorkbook(sheets: SheetSpec[], options: BuildOptions = {}): Promise<Buffer> {
@@ -37,11 +39,22 @@ export async function buildWorkbook(sheets: SheetSpec[], options: BuildOptions =
     const rels = 'xl/_rels/workbook.xml.rels';
     entries.set(rels, Buffer.from(entries.get(rels)!.toString('utf8').replace(/Target="(?!\/)([^"]+)"/g, 'Target="/xl/$1"')));
   }
+  if (options.renameSheetParts) {
+    for (const [name, data] of [...entries]) {
+      const renamed = name.replace(/^xl\/worksheets\/sheet(\d+)\.xml$/, 'xl/worksheets/data$1.xml');
+      if (renamed !== name) {
+        entries.delete(name);
+        entries.set(renamed, data);
+      } else if (name === 'xl/_rels/workbook.xml.rels' || name === '[Content_Types].xml') {
+        entries.set(name, Buffer.from(data.toString('utf8').replace(/worksheets\/sheet(\d+)\.xml/g, 'worksheets/data$1.xml')));
+      }
+    }
+  }
   return zip(orderEntries([...entries.keys()], options.order ?? 'workbook-first'), entries);
 }
 
 function orderEntries(paths: string[], order: EntryOrder): string[] {
-  const isSheet = (p: string) => /^xl\/worksheets\/sheet\d+\.xml$/.test(p);
+  const isSheet = (p: string) => /^xl\/worksheets\/[a-z]+\d+\.xml$/.test(p);
   const sheets = paths.filter(isSheet);
   const pick = (...names: string[]) => names.filter((n) => paths.includes(n));
   const fixed = new Set([...sheets, 'xl/workbook.xml', 'xl/_rels/workbook.xml.rels', 'xl/sharedStrings.xml']);
@@ -54,6 +67,11 @@ function orderEntries(paths: string[], order: EntryOrder): string[] {
     case 'sheets-first':
       return [...sheets, ...others, ...pick('xl/_rels/workbook.xml.rels', 'xl/workbook.xml', 'xl/sharedStrings.xml')];
   }
+}
+
+/** Entry names in zip order. */
+export async function zipEntryNames(buffer: Buffer): Promise<string[]> {
+  return [...(await unzip(buffer)).keys()];
 }
 
 async function unzip(buffer: Buffer): Promise<Map<string, Buffer>> {
