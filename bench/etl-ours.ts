@@ -22,10 +22,18 @@ export interface EtlFigures {
   peakRssMb: number | undefined;
 }
 
+/** Creates the buckets unless they exist and uploads the sample (not timed). */
 async function upload(aws: AwsSettings, buckets: string[], bucket: string, key: string, file: string): Promise<void> {
   const s3 = s3Client(aws);
   try {
-    for (const b of buckets) await s3.send(new CreateBucketCommand({ Bucket: b }));
+    for (const b of buckets) {
+      try {
+        await s3.send(new CreateBucketCommand({ Bucket: b }));
+      } catch (err) {
+        const name = (err as { name?: string }).name;
+        if (name !== 'BucketAlreadyOwnedByYou' && name !== 'BucketAlreadyExists') throw err;
+      }
+    }
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: await readFile(file) }));
   } finally {
     s3.destroy();
@@ -41,7 +49,8 @@ export async function runOurEgridEtl(config: ChallengeConfig, aws: AwsSettings, 
   return { rows: summary.keptRows, workMs: summary.durationMs, wallMs: run.wallMs, peakRssMb: run.peakRssMb, summary };
 }
 
-export async function runOurWellEtl(config: ChallengeConfig, aws: AwsSettings, logDir: string): Promise<EtlFigures & { summary: IngestSummary }> {
+/** `well` defaults to the configured well id (the one the service's frames read). */
+export async function runOurWellEtl(config: ChallengeConfig, aws: AwsSettings, logDir: string, well = config.well_id): Promise<EtlFigures & { summary: IngestSummary }> {
   const table = config.table_name;
   if (!table) throw new Error('challenge-2 config.yml has no table_name');
   await upload(aws, [config.raw_bucket], config.raw_bucket, config.raw_key, WELL_CSV);
@@ -51,7 +60,7 @@ export async function runOurWellEtl(config: ChallengeConfig, aws: AwsSettings, l
   } finally {
     dynamo.destroy();
   }
-  const event = { bucket: config.raw_bucket, key: config.raw_key, well: config.well_id };
+  const event = { bucket: config.raw_bucket, key: config.raw_key, well };
   const run = await runLambda(config, aws, event, { TABLE_NAME: table, IMAGES_SIZE: String(config.images_size ?? 150) }, path.join(logDir, 'lambda-well.log'));
   const summary = run.result as IngestSummary;
   return { rows: summary.rowsWritten, workMs: summary.durationMs, wallMs: run.wallMs, peakRssMb: run.peakRssMb, summary };

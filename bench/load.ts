@@ -1,6 +1,7 @@
 /** Load runs with autocannon, single timed requests, and the check that an answer is the right one. */
 import autocannon from 'autocannon';
 import type { ApiCase } from './cases';
+import { totalCpuMs } from './cpu-time';
 
 export interface LoadFigures {
   connections: number;
@@ -14,12 +15,18 @@ export interface LoadFigures {
   non2xx: number;
   errors: number;
   timeouts: number;
+  /** CPU milliseconds per 2xx answer of the processes serving it (the service, and its store when it has one). */
+  serverCpuMsPerRequest?: number;
 }
 
-export async function runLoad(url: string, connections: number, durationSeconds: number, timeoutSeconds: number): Promise<LoadFigures> {
+/** `serverPids`: the processes whose CPU time is charged to the answers. */
+export async function runLoad(url: string, connections: number, durationSeconds: number, timeoutSeconds: number, serverPids: number[] = []): Promise<LoadFigures> {
+  const cpuBefore = totalCpuMs(serverPids);
   const result = await autocannon({ url, connections, duration: durationSeconds, timeout: timeoutSeconds });
+  const cpuUsed = totalCpuMs(serverPids) - cpuBefore;
   const ok = result['2xx'];
   return {
+    serverCpuMsPerRequest: serverPids.length > 0 && ok > 0 ? cpuUsed / ok : undefined,
     connections,
     durationS: result.duration,
     requests: ok,

@@ -10,15 +10,18 @@ export interface BenchOptions {
   reference: boolean;
   /** Start the service with --cpu-prof; profiles go to build/bench/profiles/. */
   profile: boolean;
+  /** Runs of each ETL per side; the best (shortest) is reported. */
+  etlRuns: number;
   /** Run `npm run build` even when the artifacts exist. */
   build: boolean;
   /** Keep the temporary folder (emulator data, logs, env file). */
   keep: boolean;
 }
 
-export const USAGE = `usage: npm run bench -- [--quick] [--duration S] [--no-reference] [--profile] [--keep] [--build]
+export const USAGE = `usage: npm run bench -- [--quick] [--duration S] [--etl-runs N] [--no-reference] [--profile] [--keep] [--build]
   --quick         smoke run: 1 s per load case, 1 and 16 connections, no 500-row reference request
   --duration S    seconds per load case (default 6)
+  --etl-runs N    run each ETL N times per side and keep the best (default 1)
   --no-reference  do not run the Python reference (ratios are then not measured)
   --profile       run the service under node --cpu-prof (profiles in build/bench/profiles/)
   --build         run npm run build first (by default only when an artifact is missing)
@@ -27,7 +30,7 @@ export const USAGE = `usage: npm run bench -- [--quick] [--duration S] [--no-ref
 export class UsageError extends Error {}
 
 export function parseOptions(argv: string[]): BenchOptions {
-  const options: BenchOptions = { quick: false, durationSeconds: 6, connections: [1, 16, 64], reference: true, profile: false, keep: false, build: false };
+  const options: BenchOptions = { quick: false, durationSeconds: 6, connections: [1, 16, 64], reference: true, profile: false, keep: false, build: false, etlRuns: 1 };
   let duration: number | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -36,7 +39,11 @@ export function parseOptions(argv: string[]): BenchOptions {
     else if (arg === '--profile') options.profile = true;
     else if (arg === '--keep') options.keep = true;
     else if (arg === '--build') options.build = true;
-    else if (arg === '--duration' || arg.startsWith('--duration=')) {
+    else if (arg === '--etl-runs' || arg.startsWith('--etl-runs=')) {
+      const raw = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : argv[++i];
+      options.etlRuns = Number(raw);
+      if (!Number.isInteger(options.etlRuns) || options.etlRuns < 1 || options.etlRuns > 20) throw new UsageError(`--etl-runs must be an integer from 1 to 20, got "${raw}"`);
+    } else if (arg === '--duration' || arg.startsWith('--duration=')) {
       const raw = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : argv[++i];
       duration = Number(raw);
       if (!Number.isFinite(duration) || duration < 1 || duration > 600) throw new UsageError(`--duration must be a number of seconds from 1 to 600, got "${raw}"`);

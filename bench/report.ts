@@ -56,11 +56,13 @@ const latency = (ms: number): string => (ms === 0 ? '<1' : ms.toFixed(0));
 function sideCells(side: SideResult): string[] {
   if ('load' in side) {
     const l = side.load;
-    if (l.requests === 0) return [`none in ${l.durationS.toFixed(0)} s`, '', '', '0'];
+    if (l.requests === 0) return [`none in ${l.durationS.toFixed(0)} s`, '', '', ''];
+    const few = l.requests < 50 ? ` (n=${l.requests})` : '';
     const trouble = l.non2xx || l.errors ? ` (${l.non2xx + l.errors} failed)` : '';
-    return [`${l.rps.toFixed(l.rps < 10 ? 2 : 0)}${trouble}`, latency(l.p50Ms), latency(l.p99Ms), String(l.requests)];
+    const cpu = l.serverCpuMsPerRequest === undefined ? '' : l.serverCpuMsPerRequest.toFixed(l.serverCpuMsPerRequest < 10 ? 2 : 0);
+    return [`${l.rps.toFixed(l.rps < 10 ? 2 : 0)}${few}${trouble}`, latency(l.p50Ms), latency(l.p99Ms), cpu];
   }
-  if ('single' in side) return ['1 request', side.single.ms.toFixed(0), '', '1'];
+  if ('single' in side) return ['1 request', side.single.ms.toFixed(0), '', ''];
   if ('failed' in side) return ['FAILED', '', '', ''];
   return ['n/a', '', '', ''];
 }
@@ -74,8 +76,13 @@ function apiRatio(run: CaseResult): string {
 function apiTable(api: CaseResult[]): string {
   const rows = api.map((r) => [r.label + (r.target ? ' *' : ''), String(r.connections), ...sideCells(r.ours), ...sideCells(r.reference), apiRatio(r)]);
   const notes = [...new Set(api.flatMap((r) => [r.ours, r.reference].flatMap((s) => ('failed' in s ? [s.failed] : []))))].map((n) => `  FAILED: ${n}`);
-  const table = formatTable(['API case', 'conns', 'ours req/s', 'p50 ms', 'p99 ms', 'n', 'ref req/s', 'p50 ms', 'p99 ms', 'n', 'ours/ref'], rows, new Set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]));
-  return `${table}\n  * target case; n = 2xx answers in the run; latencies in whole ms (autocannon); reference n/a: no such route (PNG), or left out (--quick)\n${notes.join('\n')}`.trimEnd();
+  const table = formatTable(['API case', 'conns', 'ours req/s', 'p50 ms', 'p99 ms', 'cpu ms', 'ref req/s', 'p50 ms', 'p99 ms', 'cpu ms', 'ours/ref'], rows, new Set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]));
+  const legend = [
+    '* target case. req/s counts 2xx answers (n = how many, when under 50); latencies are whole ms (autocannon).',
+    'cpu ms = CPU time of the serving processes per answer (the service, plus the DynamoDB emulator for frames): less sensitive to other load than req/s.',
+    'reference n/a: no such route (PNG), or left out of a --quick run.',
+  ];
+  return `${table}\n${legend.map((l) => `  ${l}`).join('\n')}\n${notes.join('\n')}`.trimEnd();
 }
 
 function targetTable(report: BenchReport): string {

@@ -9,6 +9,8 @@ export interface EtlRun {
   /** The whole process, interpreter start and imports included. */
   wallMs: number;
   peakRssMb?: number;
+  /** With --etl-runs N: the work time of every run (the best one is reported above). */
+  allWorkMs?: number[];
 }
 
 /** A measurement that may have failed: the value, or why there is none. */
@@ -20,6 +22,7 @@ export interface ParseResize {
   coldMs: number;
   /** Ours only: median of the next runs in the same process. */
   warmMedianMs?: number;
+  allColdMs?: number[];
 }
 
 export interface EtlResults {
@@ -53,7 +56,7 @@ export interface BenchReport {
   startedAt: string;
   finishedAt?: string;
   commit?: string;
-  options: { quick: boolean; durationSeconds: number; connections: number[]; reference: boolean };
+  options: { quick: boolean; durationSeconds: number; connections: number[]; reference: boolean; etlRuns: number };
   machine: Machine;
   etl: EtlResults;
   api: CaseResult[];

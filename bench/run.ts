@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadChallengeConfig } from '../core/config';
-import { runApiBench, type CaseResult } from './api';
+import { runApiBench, type ApiTargets, type CaseResult } from './api';
 import { ensureBuilt } from './build';
 import { startBenchEmulators } from './emulators';
 import { runEtlBench } from './etl';
@@ -45,7 +45,7 @@ async function main(argv: string[]): Promise<number> {
   const report: BenchReport = {
     startedAt: new Date().toISOString(),
     commit: currentCommit(),
-    options: { quick: options.quick, durationSeconds: options.durationSeconds, connections: options.connections, reference: python.ok },
+    options: { quick: options.quick, durationSeconds: options.durationSeconds, connections: options.connections, reference: python.ok, etlRuns: options.etlRuns },
     machine: describeMachine(python),
     etl: { egrid: { ours: { skipped: 'not run' }, reference: { skipped: 'not run' } }, wellParseResize: { ours: { skipped: 'not run' }, reference: { skipped: 'not run' } }, wellIngest: { ours: { skipped: 'not run' }, reference: { skipped: 'not run' } } },
     api: [],
@@ -65,7 +65,7 @@ async function main(argv: string[]): Promise<number> {
     const emulators = await startBenchEmulators(workDir, challenge1.aws_region);
     log(`emulators: S3 ${emulators.settings.s3Endpoint}, DynamoDB ${emulators.settings.dynamodbEndpoint}`);
 
-    const { etl, referenceDatamartDir } = await runEtlBench({ challenge1, challenge2, aws: emulators.settings, workDir, reference: python.ok, log });
+    const { etl, referenceDatamartDir } = await runEtlBench({ challenge1, challenge2, aws: emulators.settings, workDir, reference: python.ok, runs: options.etlRuns, log });
     report.etl = etl;
 
     const profileDir = options.profile ? path.join(RESULTS_DIR, 'profiles', report.startedAt.replace(/[:.]/g, '-')) : undefined;
@@ -74,12 +74,14 @@ async function main(argv: string[]): Promise<number> {
       log(`${config.challenge} service: ${service.url} (pid ${service.process.pid})`);
       services.push(service);
     }
-    let referenceUrl: string | undefined;
+    const [s3Pid, dynamoPid] = emulators.processes.map((p) => p.pid) as [number, number];
+    let reference: ApiTargets['reference'];
     if (python.ok && referenceDatamartDir && emulators.settings.dynamodbEndpoint) {
       try {
-        const reference = await startReferenceService(workDir, referenceDatamartDir, emulators.settings.dynamodbEndpoint);
-        referenceUrl = reference.url;
-        log(`reference service: ${reference.url} (pid ${reference.process.pid})`);
+        const service = await startReferenceService(workDir, referenceDatamartDir, emulators.settings.dynamodbEndpoint);
+        const pid = service.process.pid;
+        reference = { plants: { url: service.url, pids: [pid] }, imagers: { url: service.url, pids: [pid, dynamoPid] } };
+        log(`reference service: ${service.url} (pid ${pid})`);
       } catch (err) {
         const why = err instanceof Error ? err.message : String(err);
         notes.push(`the reference service did not start: ${why}`);
@@ -88,8 +90,14 @@ async function main(argv: string[]): Promise<number> {
     }
 
     log(`API: ${options.durationSeconds} s per case, connections ${options.connections.join(', ')} and the target cases`);
+    const [plants, imagers] = services as [RunningService, RunningService];
+    const allPids = [s3Pid, dynamoPid, plants.process.pid, imagers.process.pid, ...(reference ? [reference.plants.pids[0]!] : [])];
     const api: CaseResult[] = await runApiBench(
-      { ours: { plants: services[0]!.url, imagers: services[1]!.url }, reference: referenceUrl },
+      {
+        ours: { plants: { url: plants.url, pids: [plants.process.pid] }, imagers: { url: imagers.url, pids: [imagers.process.pid, dynamoPid] } },
+        reference,
+        allPids,
+      },
       { connections: options.connections, durationSeconds: options.durationSeconds, referenceSlowRequests: !options.quick, log },
     );
     report.api = api;
