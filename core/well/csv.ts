@@ -134,6 +134,7 @@ export async function parseWellCsv(input: NodeJS.ReadableStream | Buffer | strin
       const depth = Number(depthText);
       if (!Number.isFinite(depth)) fail(line, `${columnName(header, 0)}: "${depthText}" is not a finite number`);
       const tenths = depthToTenths(depth);
+      if (!Number.isSafeInteger(tenths)) fail(line, `${columnName(header, 0)}: depth ${depthText} is out of range (tenths of a foot must be a safe integer)`);
       const firstLine = lineOfDepth.get(tenths);
       if (firstLine !== undefined) fail(line, `duplicate depth ${depthText} (${tenths / 10} ft already on line ${firstLine})`);
       lineOfDepth.set(tenths, line);
