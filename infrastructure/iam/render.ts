@@ -9,11 +9,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { pathToFileURL } from 'node:url';
 import { loadChallengeConfig, type ChallengeConfig } from '../../core/config';
 import { errorMessage } from '../../core/log';
 import { iamNames } from './names';
 import { instancePolicy, instanceTrustPolicy, lambdaPolicy, lambdaTrustPolicy, type PolicyDocument, type TrustDocument } from './policies';
+import { isCliEntry } from '../cli-entry';
 
 export interface RenderedIam {
   lambda_role_name: string;
@@ -54,7 +54,7 @@ function main(argv: string[]): void {
   process.stdout.write(JSON.stringify(rendered) + '\n');
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+if (isCliEntry(import.meta.url)) {
   try {
     main(process.argv.slice(2));
   } catch (err) {

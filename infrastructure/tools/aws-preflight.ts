@@ -17,10 +17,10 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
-import { pathToFileURL } from 'node:url';
 import { lambdaClient } from '../../core/aws/clients';
 import { loadChallengeConfig, type ChallengeConfig } from '../../core/config';
 import { errorMessage } from '../../core/log';
+import { isCliEntry } from '../cli-entry';
 
 const CIDR = /^(\d{1,3}(\.\d{1,3}){3}\/\d{1,2}|[0-9a-fA-F:]+:[0-9a-fA-F:]*\/\d{1,3})$/;
 const WORLD = ['0.0.0.0/0', '::/0'];
@@ -164,7 +164,7 @@ async function main(argv: string[]): Promise<number> {
   return result.problems.length === 0 ? 0 : 1;
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+if (isCliEntry(import.meta.url)) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (err: unknown) => {

@@ -20,7 +20,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { pathToFileURL } from 'node:url';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { lambdaClient, s3Client } from '../../core/aws/clients';
 import { loadChallengeConfig, type ChallengeConfig } from '../../core/config';
@@ -32,6 +31,7 @@ import { invokeFunction, LambdaFunctionError, type Invocation } from './lambda/i
 import { publishLayer, type PublishedLayer } from './lambda/layer';
 import { removeLambda, type Removed } from './lambda/remove';
 import { DEFAULT_WAIT, type WaitOptions } from './lambda/wait';
+import { isCliEntry } from '../cli-entry';
 
 export { lambdaDeployment, lambdaEnvironment, preprocessEvent } from './lambda/deployment';
 export { deployFunction, configurationDrift } from './lambda/function';
@@ -166,7 +166,7 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+if (isCliEntry(import.meta.url)) {
   main(process.argv.slice(2)).catch((err: unknown) => {
     if (err instanceof LambdaFunctionError && err.logTail) process.stderr.write(`--- Lambda log tail ---\n${err.logTail.trimEnd()}\n--- end of log tail ---\n`);
     process.stderr.write(`lambda-deploy: ${errorMessage(err)}\n`);
