@@ -1,4 +1,10 @@
 /** HTTP errors with the original service's body shape: {"detail": "..."}. */
+
+/** The body of every error response (documented in the OpenAPI document by each route). */
+export interface ErrorDetail {
+  detail: string;
+}
+
 export class HttpError extends Error {
   constructor(
     readonly status: number,

@@ -75,7 +75,7 @@ export function transformPlants(rows: readonly PlantSheetRow[]): TransformResult
 }
 
 /** Per-state totals with Neumaier compensated summation (pandas' groupby sum is compensated too). */
-function sumByState(plants: readonly { state: string; annual_netgen_abs: number }[]): Map<string, number> {
+export function sumByState(plants: readonly { state: string; annual_netgen_abs: number }[]): Map<string, number> {
   const sums = new Map<string, { sum: number; compensation: number }>();
   for (const { state, annual_netgen_abs: value } of plants) {
     let acc = sums.get(state);

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { Controller, Get, Path, Query, Request, Response, Route, SuccessResponse, Tags } from '@tsoa/runtime';
 import type { Request as ExpressRequest } from 'express';
 import { imagersOf } from '../services';
-import { notFound } from '../errors';
+import { notFound, type ErrorDetail } from '../errors';
 import { resolveFrameQuery } from '../imagers/frame-query';
 import { frameJson } from '../../core/imaging/frame-json';
 import { renderRgb, type ColorMapping } from '../../core/imaging/render';
@@ -33,10 +33,6 @@ interface ImagerFrameJson {
   /** Depth of each row, feet. */
   depths: number[];
   data: number[][] | number[][][];
-}
-
-interface ErrorDetail {
-  detail: string;
 }
 
 const NOT_FOUND = "Well or depth range in a well weren't found";

@@ -7,7 +7,7 @@ import type { PlantFeatureCollection } from '../plants/geojson';
 import { plantsViewOf } from '../plants/plants-view';
 import { sendPrepared } from '../plants/send-prepared';
 import { GEOJSON_TYPE, parseStateCode, plantsFormat, resolveYear, YEAR_NOT_FOUND } from '../plants/plants-query';
-import type { PlantsErrorBody } from '../plants/error-body';
+import type { ErrorDetail } from '../errors';
 
 /** json: PlantRecord[]; geojson: a PlantFeatureCollection. */
 export enum PlantsOutputFormat {
@@ -37,9 +37,9 @@ export class PlantsController extends Controller {
    */
   @Get()
   @SuccessResponse(200, 'Plants, best first: PlantRecord[] as JSON, or a PlantFeatureCollection as GeoJSON', ['application/json', GEOJSON_TYPE])
-  @Response<PlantsErrorBody>(400, 'A parameter is invalid')
-  @Response<PlantsErrorBody>(404, YEAR_NOT_FOUND)
-  @Response<PlantsErrorBody>(503, 'The datamarts bucket is unreachable')
+  @Response<ErrorDetail>(400, 'A parameter is invalid')
+  @Response<ErrorDetail>(404, YEAR_NOT_FOUND)
+  @Response<ErrorDetail>(503, 'The datamarts bucket is unreachable')
   public async listPlants(
     @Request() req: ExpressRequest,
     @Query() year?: number,

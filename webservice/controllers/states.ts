@@ -5,7 +5,7 @@ import { notFound } from '../errors';
 import { plantsViewOf, type StateTotal } from '../plants/plants-view';
 import { resolveYear, YEAR_NOT_FOUND } from '../plants/plants-query';
 import { sendPrepared } from '../plants/send-prepared';
-import type { PlantsErrorBody } from '../plants/error-body';
+import type { ErrorDetail } from '../errors';
 
 @Route('states')
 @Tags('plants')
@@ -18,9 +18,9 @@ export class StatesController extends Controller {
    */
   @Get()
   @SuccessResponse(200, 'StateTotal[]', 'application/json')
-  @Response<PlantsErrorBody>(400, 'A parameter is invalid')
-  @Response<PlantsErrorBody>(404, YEAR_NOT_FOUND)
-  @Response<PlantsErrorBody>(503, 'The datamarts bucket is unreachable')
+  @Response<ErrorDetail>(400, 'A parameter is invalid')
+  @Response<ErrorDetail>(404, YEAR_NOT_FOUND)
+  @Response<ErrorDetail>(503, 'The datamarts bucket is unreachable')
   public async listStates(@Request() req: ExpressRequest, @Query() year?: number): Promise<StateTotal[]> {
     const backend = plantsOf(req);
     const plants = await backend.plants(await resolveYear(backend, year));

@@ -7,6 +7,7 @@
  * them, and a backend that keeps its array until the datamart changes pays the precomputation once.
  */
 import type { PlantRecord } from '../../core/egrid/types';
+import { sumByState } from '../../core/egrid/transform';
 import { SizeBoundedLru } from '../cache/lru-index';
 import { plantsToGeoJson } from './geojson';
 
@@ -61,7 +62,7 @@ function groupByState(ranking: readonly PlantRecord[]): Map<string, PlantRecord[
 
 function stateTotals(byState: ReadonlyMap<string, readonly PlantRecord[]>): StateTotal[] {
   return [...byState]
-    .map(([state, plants]) => ({ state, plants: plants.length, state_netgen: plants.reduce((sum, p) => sum + p.annual_netgen_abs, 0) }))
+    .map(([state, plants]) => ({ state, plants: plants.length, state_netgen: sumByState(plants).get(state) ?? 0 }))
     .sort((a, b) => (a.state < b.state ? -1 : a.state > b.state ? 1 : 0));
 }
 
