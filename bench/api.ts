@@ -85,7 +85,7 @@ async function loadSide(side: Side, apiCase: ApiCase, path: string, connections:
 
 async function referenceSide(targets: ApiTargets, apiCase: ApiCase, connections: number[], plan: ApiPlan): Promise<SideResult[]> {
   const reference = targets.reference?.[apiCase.service];
-  if (!reference) return connections.map(() => ({ skipped: 'reference not run' }));
+  if (!reference) return connections.map(() => ({ skipped: 'not run' }));
   if (apiCase.referencePath === null) return connections.map(() => ({ skipped: 'the reference has no such route' }));
   const side: Side = { name: 'reference', endpoint: reference, timeoutS: REFERENCE_TIMEOUT_S, allPids: targets.allPids };
   if (!REFERENCE_SINGLE_REQUEST.has(apiCase.id)) return loadSide(side, apiCase, apiCase.referencePath, connections, plan, false);

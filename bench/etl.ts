@@ -79,7 +79,7 @@ class Best<T> {
 
 export async function runEtlBench(plan: EtlPlan): Promise<{ etl: EtlResults; referenceDatamartDir?: string }> {
   const { log } = plan;
-  const notRun: Outcome<never> = { skipped: 'reference not run' };
+  const notRun: Outcome<never> = { skipped: 'not run' };
   let referenceDatamartDir: string | undefined;
 
   log(`ETL challenge-1: workbook → datamart (ours: the built Lambda through the local runner)${plan.runs > 1 ? `, ${plan.runs} runs each` : ''}`);

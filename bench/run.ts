@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadChallengeConfig } from '../core/config';
-import { runApiBench, type ApiTargets, type CaseResult } from './api';
+import { runApiBench } from './api';
 import { ensureBuilt } from './build';
 import { startBenchEmulators } from './emulators';
 import { runEtlBench } from './etl';
@@ -18,11 +18,13 @@ import { parseOptions, UsageError, USAGE } from './options';
 import { CHALLENGE_1, CHALLENGE_2, RESULTS_DIR, WELL_CSV, WORKBOOK } from './paths';
 import { readPeakRssMb } from './peak-rss';
 import { stopAllStarted, stopProcess } from './processes';
-import { checkReference, startReferenceService } from './reference';
+import { checkReference } from './reference';
 import { renderReport, writeReport } from './report';
 import type { BenchReport } from './results';
-import { startService, type RunningService } from './service';
+import { startServers } from './servers';
 import { judgeTargets } from './targets';
+
+const NOT_RUN = { skipped: 'not run' };
 
 const log = (line: string): void => {
   process.stderr.write(line + '\n');
@@ -47,7 +49,7 @@ async function main(argv: string[]): Promise<number> {
     commit: currentCommit(),
     options: { quick: options.quick, durationSeconds: options.durationSeconds, connections: options.connections, reference: python.ok, etlRuns: options.etlRuns },
     machine: describeMachine(python),
-    etl: { egrid: { ours: { skipped: 'not run' }, reference: { skipped: 'not run' } }, wellParseResize: { ours: { skipped: 'not run' }, reference: { skipped: 'not run' } }, wellIngest: { ours: { skipped: 'not run' }, reference: { skipped: 'not run' } } },
+    etl: { egrid: { ours: NOT_RUN, reference: NOT_RUN }, wellParseResize: { ours: NOT_RUN, reference: NOT_RUN }, wellIngest: { ours: NOT_RUN, reference: NOT_RUN } },
     api: [],
     servicePeakRssMb: {},
     targets: [],
@@ -60,7 +62,6 @@ async function main(argv: string[]): Promise<number> {
   const challenge2 = loadChallengeConfig(CHALLENGE_2);
   const workDir = await mkdtemp(path.join(tmpdir(), 'datalake-bench-'));
   log(`work folder: ${workDir}${options.keep ? ' (kept)' : ''}`);
-  const services: RunningService[] = [];
   try {
     const emulators = await startBenchEmulators(workDir, challenge1.aws_region);
     log(`emulators: S3 ${emulators.settings.s3Endpoint}, DynamoDB ${emulators.settings.dynamodbEndpoint}`);
@@ -69,40 +70,16 @@ async function main(argv: string[]): Promise<number> {
     report.etl = etl;
 
     const profileDir = options.profile ? path.join(RESULTS_DIR, 'profiles', report.startedAt.replace(/[:.]/g, '-')) : undefined;
-    for (const config of [challenge1, challenge2]) {
-      const service = await startService({ config, aws: emulators.settings, dir: path.join(workDir, config.challenge), cpuProfileDir: profileDir });
-      log(`${config.challenge} service: ${service.url} (pid ${service.process.pid})`);
-      services.push(service);
-    }
-    const [s3Pid, dynamoPid] = emulators.processes.map((p) => p.pid) as [number, number];
-    let reference: ApiTargets['reference'];
-    if (python.ok && referenceDatamartDir && emulators.settings.dynamodbEndpoint) {
-      try {
-        const service = await startReferenceService(workDir, referenceDatamartDir, emulators.settings.dynamodbEndpoint);
-        const pid = service.process.pid;
-        reference = { plants: { url: service.url, pids: [pid] }, imagers: { url: service.url, pids: [pid, dynamoPid] } };
-        log(`reference service: ${service.url} (pid ${pid})`);
-      } catch (err) {
-        const why = err instanceof Error ? err.message : String(err);
-        notes.push(`the reference service did not start: ${why}`);
-        log(`reference service did not start: ${why}`);
-      }
-    }
+    const servers = await startServers({ challenge1, challenge2, emulators, workDir, referenceDatamartDir, cpuProfileDir: profileDir, log });
+    if (servers.referenceProblem) notes.push(`the reference service did not start: ${servers.referenceProblem}`);
 
     log(`API: ${options.durationSeconds} s per case, connections ${options.connections.join(', ')} and the target cases`);
-    const [plants, imagers] = services as [RunningService, RunningService];
-    const allPids = [s3Pid, dynamoPid, plants.process.pid, imagers.process.pid, ...(reference ? [reference.plants.pids[0]!] : [])];
-    const api: CaseResult[] = await runApiBench(
-      {
-        ours: { plants: { url: plants.url, pids: [plants.process.pid] }, imagers: { url: imagers.url, pids: [imagers.process.pid, dynamoPid] } },
-        reference,
-        allPids,
-      },
-      { connections: options.connections, durationSeconds: options.durationSeconds, referenceSlowRequests: !options.quick, log },
-    );
-    report.api = api;
-    for (const [i, config] of [challenge1, challenge2].entries()) report.servicePeakRssMb[`${config.challenge} service`] = readPeakRssMb(services[i]!.process.pid);
-    for (const service of services) await stopProcess(service.process, 15_000);
+    report.api = await runApiBench(servers.targets, { connections: options.connections, durationSeconds: options.durationSeconds, referenceSlowRequests: !options.quick, log });
+    for (const [challenge, service] of servers.ours) {
+      report.servicePeakRssMb[`${challenge} service`] = readPeakRssMb(service.process.pid);
+      // A graceful stop: with --profile, node writes the CPU profile on exit.
+      await stopProcess(service.process, 15_000);
+    }
     if (profileDir) notes.push(`CPU profiles of the services: ${profileDir}`);
   } finally {
     await stopAllStarted();
