@@ -17,6 +17,8 @@ export interface ServiceConfig {
   cacheDir: string;
   cacheMaxBytes: number;
   cacheTtlSeconds: number;
+  /** How often the datamart listing and ETags are revalidated against S3 (a rewrite is served within twice this). */
+  datamartRevalidateSeconds: number;
 }
 
 function intFrom(env: NodeJS.ProcessEnv, key: string, fallback: number): number {
@@ -45,5 +47,6 @@ export function serviceConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Serv
     cacheDir: env.CACHE_DIR || 'cache',
     cacheMaxBytes: intFrom(env, 'CACHE_MAX_BYTES', 256 * 1024 * 1024),
     cacheTtlSeconds: intFrom(env, 'CACHE_TTL_SECONDS', 24 * 3600),
+    datamartRevalidateSeconds: intFrom(env, 'DATAMART_REVALIDATE_SECONDS', 30),
   };
 }

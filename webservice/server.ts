@@ -78,10 +78,25 @@ function stopOnSignals(server: Server, services: Services): void {
   process.once('SIGINT', stop);
 }
 
+/**
+ * Requests Node's HTTP parser rejects before Express sees them (oversized headers, malformed request
+ * lines) still get the API's error shape: a status and a {"detail"} body.
+ */
+function answerParserErrors(server: Server): void {
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable) return socket.destroy();
+    const [status, reason, detail] =
+      err.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large', 'Request headers are too large'] : [400, 'Bad Request', 'Malformed HTTP request'];
+    const body = JSON.stringify({ detail });
+    socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  });
+}
+
 async function main(): Promise<void> {
   const config = serviceConfigFromEnv();
   const services = await createServices(config);
   const server = createServer(createApp(services));
+  answerParserErrors(server);
   const address = await listen(server, config);
   stopOnSignals(server, services);
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;

@@ -72,7 +72,7 @@ export function createS3PlantsBackend(config: ServiceConfig, options: S3PlantsOp
   if (!bucket) throw new Error('configuration DATAMARTS_BUCKET is required to serve the plant routes');
   const log = options.log ?? createLogger('plants');
   const s3 = options.s3 ?? s3Client(config.aws);
-  const revalidateMs = Math.max(MIN_REVALIDATE_MS, (options.revalidateSeconds ?? DEFAULT_REVALIDATE_SECONDS) * 1000);
+  const revalidateMs = Math.max(MIN_REVALIDATE_MS, (options.revalidateSeconds ?? config.datamartRevalidateSeconds ?? DEFAULT_REVALIDATE_SECONDS) * 1000);
   const maxStaleMs = 2 * revalidateMs;
   const cache: Promise<DatamartCache> = options.cache
     ? Promise.resolve(options.cache)
