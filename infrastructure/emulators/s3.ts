@@ -1,7 +1,8 @@
 /**
  * Local S3: s3rver behind a thin HTTP front that answers the few bucket sub-resources s3rver lacks
  * the way S3-compatible stores without that feature do (so Ansible's S3 modules work against it):
- * `?policy` (no policy) and `?versions` (an unversioned bucket's listing).
+ * `?policy` (no policy) and `?versions` (an unversioned bucket's listing). It also makes object PUTs
+ * atomic, as S3's are (see forwardWhenComplete).
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -94,28 +95,86 @@ async function answerListVersions(req: http.IncomingMessage, res: http.ServerRes
   );
 }
 
+/** `PUT /bucket/key`: an object (or part) write, whose body must reach s3rver whole or not at all. */
+function isObjectWrite(req: http.IncomingMessage): boolean {
+  return req.method === 'PUT' && /^\/[^/?]+\/[^?]/.test(req.url ?? '');
+}
+
+/**
+ * Forwards a request to s3rver unchanged (same headers, so signatures still verify). A body given here
+ * was read whole first; otherwise the request streams through.
+ */
+function forward(req: http.IncomingMessage, res: http.ServerResponse, upstream: { port: number; agent: http.Agent }, body?: Buffer): void {
+  const outgoing = http.request({ host: '127.0.0.1', port: upstream.port, agent: upstream.agent, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+    res.writeHead(answer.statusCode ?? 502, answer.headers);
+    answer.pipe(res);
+  });
+  outgoing.on('error', (err) => {
+    if (res.headersSent) res.destroy();
+    else xmlError(res, 502, 'InternalError', escapeXml(errorMessage(err)));
+  });
+  if (body) outgoing.end(body);
+  else req.pipe(outgoing);
+}
+
+/**
+ * s3rver writes an object's file in place as the bytes arrive, so a PUT cut off halfway would leave a
+ * truncated object under the previous ETag. Real S3 PUTs are atomic: read the body whole, and forward
+ * it only when it arrived complete.
+ */
+function forwardWhenComplete(req: http.IncomingMessage, res: http.ServerResponse, upstream: { port: number; agent: http.Agent }): void {
+  const chunks: Buffer[] = [];
+  req.on('data', (chunk: Buffer) => chunks.push(chunk));
+  req.on('end', () => {
+    const body = Buffer.concat(chunks);
+    const declared = req.headers['content-length'];
+    if (declared !== undefined && Number(declared) !== body.length) {
+      xmlError(res, 400, 'IncompleteBody', 'You did not provide the number of bytes specified by the Content-Length HTTP header');
+      return;
+    }
+    forward(req, res, upstream, body);
+  });
+}
+
 export async function startLocalS3(options: LocalS3Options): Promise<RunningEmulator> {
   const host = options.host ?? '127.0.0.1';
-  const s3rver = new S3rver({ directory: options.directory, silent: true, address: host, port: options.port });
-  const handle = s3rver.callback();
+  const s3rver = new S3rver({ directory: options.directory, silent: true });
+  const inner = http.createServer(s3rver.callback());
+  await listenOn(inner, 0, '127.0.0.1');
+  const upstream = { port: (inner.address() as AddressInfo).port, agent: new http.Agent({ keepAlive: true }) };
   let endpoint = '';
   const server = http.createServer((req, res) => {
     if (isListVersions(req)) void answerListVersions(req, res, endpoint);
-    else if (!answerUnsupported(req, res)) handle(req, res);
+    else if (answerUnsupported(req, res)) return;
+    else if (isObjectWrite(req)) forwardWhenComplete(req, res, upstream);
+    else forward(req, res, upstream);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, host, () => resolve());
-  });
+  await listenOn(server, options.port, host);
   const port = (server.address() as AddressInfo).port;
   endpoint = `http://${host}:${port}`;
   return {
     endpoint,
     port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: async () => {
+      await Promise.all([closeServer(server), closeServer(inner)]);
+      upstream.agent.destroy();
+    },
   };
+}
+
+function listenOn(server: http.Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+function closeServer(server: http.Server): Promise<void> {
+  return new Promise<void>((resolve) => {
+    server.closeAllConnections();
+    server.close(() => resolve());
+  });
 }

@@ -125,16 +125,10 @@ test.serial('eGRID ETL killed halfway through the datamart PUT: the running serv
 });
 
 /*
- * KNOWN DEFECT, local target only (real S3 PUTs are atomic): infrastructure/emulators/s3.ts hands the
- * request stream to s3rver, whose filesystem store (s3rver/lib/stores/filesystem.js putObject) opens the
- * object file with createWriteStream — truncating it at once — and writes the metadata (md5 = ETag) only
- * after the last byte. A PUT aborted halfway leaves whatever part of the new file s3rver had written (measured:
- * 0 or 533 of its 1066 bytes) under the previous ETag. A service that had
- * the datamart in memory or in its file cache (same ETag) hides it; a freshly started one answers 503
- * "The 2018 datamart cannot be read: parquet file invalid (footer != PAR1)" until the ETag changes.
- * ava's test.failing: this passes while the defect is there and fails once it is fixed (then drop .failing).
+ * Real S3 PUTs are atomic, and so are the local S3 front's (infrastructure/emulators/s3.ts reads a PUT's body
+ * whole before s3rver writes anything): the PUT cut off above must leave the previous datamart, whole.
  */
-test.serial.failing('KNOWN DEFECT (local S3 front writes PUTs in place): after that kill the datamart object is still the previous file, and a new service serves it', async (t) => {
+test.serial('after that kill the datamart object is still the previous file, and a new service serves it', async (t) => {
   if (!egridKill) return t.fail('the kill scenario did not run');
   const s3 = s3Client(emulators.settings);
   t.teardown(() => s3.destroy());
