@@ -139,7 +139,7 @@ test('fresh clone: make init && make runs both challenges locally, the printed c
   const workdir = mkdtempSync(path.join(tmpdir(), 'datalake-e2e-'));
   const clone = path.join(workdir, 'clone');
   const log = path.join(workdir, 'commands.log');
-  t.log(`commands and their output: ${log}`);
+  t.log(`commands and their output: ${log} (kept when the test fails)`);
   const [s3Port, dynamodbPort, port1, port2] = await freePorts(4);
   const ports = [`S3_PORT=${s3Port}`, `DYNAMODB_PORT=${dynamodbPort}`];
   const c1: Challenge = { name: 'challenge-1', dir: path.join(clone, 'challenge-1'), servicePort: port1!, url: `http://127.0.0.1:${port1}` };
