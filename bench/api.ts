@@ -90,7 +90,7 @@ async function referenceSide(targets: ApiTargets, apiCase: ApiCase, connections:
   const side: Side = { name: 'reference', endpoint: reference, timeoutS: REFERENCE_TIMEOUT_S, allPids: targets.allPids };
   if (!REFERENCE_SINGLE_REQUEST.has(apiCase.id)) return loadSide(side, apiCase, apiCase.referencePath, connections, plan, false);
   if (!plan.referenceSlowRequests) return connections.map(() => ({ skipped: 'one ~100 s request, left out of a --quick run' }));
-  plan.log(`  reference ${apiCase.label}: one request (the reference takes minutes here; not a load run)`);
+  plan.log(`  reference ${apiCase.label}: one request with a long timeout (too slow for a load run)`);
   try {
     await waitUntilIdle(targets.allPids);
     const answer = await fetchAnswer(reference.url + apiCase.referencePath, SLOW_REQUEST_TIMEOUT_MS);

@@ -73,5 +73,5 @@ export const TARGET_LOADS: { case: ApiCase; connections: number }[] = [
   { case: FRAME_10_JSON, connections: 4 },
 ];
 
-/** The reference answers a 500-row colour frame in about 100 s: one request, not a load run. */
+/** The reference answers a 500-row colour frame in seconds (its README says about 100 s): one request, not a load run. */
 export const REFERENCE_SINGLE_REQUEST = new Set([FRAME_500_JSON.id]);

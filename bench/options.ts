@@ -19,7 +19,7 @@ export interface BenchOptions {
 }
 
 export const USAGE = `usage: npm run bench -- [--quick] [--duration S] [--etl-runs N] [--no-reference] [--profile] [--keep] [--build]
-  --quick         smoke run: 1 s per load case, 1 and 16 connections, no 500-row reference request
+  --quick         smoke run: 1 s per load case, 1 and 16 connections, no slow 500-row reference request
   --duration S    seconds per load case (default 6)
   --etl-runs N    run each ETL N times per side and keep the best (default 1)
   --no-reference  do not run the Python reference (ratios are then not measured)

@@ -24,6 +24,8 @@ export interface ServiceLaunch {
   dir: string;
   /** Write V8 CPU profiles here (node --cpu-prof). */
   cpuProfileDir?: string;
+  /** More node flags, for investigations (e.g. --trace-gc). */
+  nodeArgs?: string[];
 }
 
 /** The variables of the role's service.env for the local target. */
@@ -54,7 +56,7 @@ export async function startService(launch: ServiceLaunch): Promise<RunningServic
   const proc = startProcess({
     name: `${launch.config.challenge} web service`,
     command: process.execPath,
-    args: [...profiling, '--env-file=service.env', SERVICE_BUNDLE],
+    args: [...profiling, ...(launch.nodeArgs ?? []), '--env-file=service.env', SERVICE_BUNDLE],
     cwd: launch.dir,
     // Only what a shell gives it: the bench's own variables (LOG_LEVEL...) must not leak in.
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? launch.dir },
