@@ -82,14 +82,9 @@ init: init-system init-npm init-$(TARGET)
 init-system:
 	@$(ROOT)/infrastructure/tools/install-system-packages.sh
 
-# npm ci refuses a lock file that lacks another platform's optional packages (a registry mirror that
-# does not serve them writes such locks); npm install --no-save then installs the locked versions.
 init-npm:
 	@echo "npm ci (in $(ROOT))"
-	@cd $(ROOT) && log=$$(mktemp) && if npm ci --no-audit --no-fund > "$$log" 2>&1; then cat "$$log"; else \
-	  grep -m 4 '^npm error' "$$log" >&2 || cat "$$log" >&2; \
-	  echo "make init: npm ci refused (above); installing the locked versions with npm install --no-save" >&2; \
-	  npm install --no-save --no-audit --no-fund; fi; rm -f "$$log"
+	cd $(ROOT) && npm ci --no-audit --no-fund
 
 # Every step runs the project's TypeScript tools: they need the npm packages.
 $(ROOT)/node_modules:
@@ -214,9 +209,7 @@ clean:
 	rm -rf build
 
 else
-# =================================================================================== target: aws
-# To define here as the local section does: TOOL_ENV, LAMBDA_RUN (the same LAMBDA_EVENT and
-# LAMBDA_ENV), SERVICE_URL, init-aws, infrastructure, stop, clean (same playbooks, -e target=aws).
-$(error TARGET=aws is not wired into make yet)
+# Real AWS: the same steps and playbooks, with the AWS tools (SPEC §6.2).
+include $(ROOT)/infrastructure/aws.mk
 endif
 endif
