@@ -77,7 +77,7 @@ export interface ServiceChild {
   stop(): Promise<void>;
 }
 
-/** Starts webservice/server.ts on a free port and waits for its "listening" log line. */
+/** Starts webservice/server.ts on a free port and waits for its "listening" log line (logged at LOG_LEVEL=info, the default here). */
 export async function startServiceChild(options: ServiceChildOptions): Promise<ServiceChild> {
   const node = [process.execPath, '--import', 'tsx', SERVER];
   const [command, args] =
