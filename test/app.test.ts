@@ -54,3 +54,16 @@ test('openapi.json and /docs are served', async (t) => {
   t.is(docs.status, 200);
   t.regex(await docs.text(), /swagger-ui/i);
 });
+
+test('openapi.json lists only the enabled routes and the schemas they use', async (t) => {
+  const served = await serve(createApp({ config }));
+  t.teardown(() => served.close());
+  const spec = (await (await fetch(`${served.url}/openapi.json`)).json()) as { paths: Record<string, unknown>; components: { schemas: Record<string, unknown> } };
+  t.truthy(spec.paths['/imagers/{well_id}']);
+  t.falsy(spec.paths['/plants']);
+  const schemaNames = Object.keys(spec.components.schemas);
+  t.true(schemaNames.length > 0);
+  t.false(schemaNames.some((name) => /plant|state/i.test(name)), schemaNames.join(', '));
+  const text = JSON.stringify(spec);
+  for (const [, name] of text.matchAll(/"#\/components\/schemas\/([^"]+)"/g)) t.truthy(spec.components.schemas[name!], `$ref ${name} resolves`);
+});

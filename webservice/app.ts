@@ -25,14 +25,33 @@ function disabledPrefixes(enabled: RouteGroup[]): Set<string> {
   return disabled;
 }
 
-type OpenApiDocument = { paths: Record<string, unknown> } & Record<string, unknown>;
+type OpenApiDocument = { paths: Record<string, unknown>; components?: { schemas?: Record<string, unknown> } } & Record<string, unknown>;
 
-/** The OpenAPI document restricted to the routes this deployment serves. */
+const SCHEMA_REF = /"#\/components\/schemas\/([^"]+)"/g;
+
+/** Names of the component schemas reachable from `root` through $refs. */
+function referencedSchemas(root: unknown, schemas: Record<string, unknown>): Set<string> {
+  const found = new Set<string>();
+  const pending = [root];
+  while (pending.length > 0) {
+    for (const [, name] of JSON.stringify(pending.pop()).matchAll(SCHEMA_REF)) {
+      if (name === undefined || found.has(name)) continue;
+      found.add(name);
+      pending.push(schemas[name]);
+    }
+  }
+  return found;
+}
+
+/** The OpenAPI document restricted to the routes this deployment serves and the schemas they use. */
 export function openApiFor(enabled: RouteGroup[]): OpenApiDocument {
   const disabled = disabledPrefixes(enabled);
   const doc = openApiDocument as unknown as OpenApiDocument;
   const paths = Object.fromEntries(Object.entries(doc.paths).filter(([p]) => !disabled.has(p.split('/')[1] ?? '')));
-  return { ...doc, paths };
+  const allSchemas = doc.components?.schemas ?? {};
+  const used = referencedSchemas(paths, allSchemas);
+  const schemas = Object.fromEntries(Object.entries(allSchemas).filter(([name]) => used.has(name)));
+  return { ...doc, paths, components: { ...doc.components, schemas } };
 }
 
 function validationDetail(err: ValidateError): string {
