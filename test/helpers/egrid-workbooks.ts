@@ -23,7 +23,7 @@ export interface BuildOptions {
   order?: EntryOrder;
   /** Write relationship targets as absolute paths ("/xl/worksheets/sheet1.xml"), as the sample does. */
   absoluteTargets?: boolean;
-  /** Store the worksheets as xl/worksheets/data<N>.xml (a valid name exceljs's reader does not stream). */
+  /** Store the worksheets as xl/worksheets/data<N>.xml (a valid name: parts are found through the relationships). */
   renameSheetParts?: boolean;
 }
 

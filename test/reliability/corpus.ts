@@ -91,11 +91,16 @@ async function zipOf(files: Record<string, string>): Promise<Buffer> {
   return readAll(zip.outputStream);
 }
 
-/** Broken workbooks the ETL never finishes on (known defect, see etl-corpus-egrid.test.ts). */
-export function hangingWorkbooks(real: Buffer): RejectedCase[] {
-  return [
-    { name: 'real workbook truncated to half', body: real.subarray(0, Math.floor(real.length / 2)), problem: /truncated|not a readable \.xlsx workbook/ },
-  ];
+/**
+ * The real workbook cut inside an entry (the plant sheet's data spans 10%..95% of the file): once a
+ * reader that never settled (it hung when the input came as a stream), see etl-corpus-egrid.test.ts.
+ */
+export function truncatedWorkbooks(real: Buffer): RejectedCase[] {
+  return [0.1, 0.5, 0.9].map((fraction) => ({
+    name: `real workbook truncated to ${fraction * 100}%`,
+    body: real.subarray(0, Math.floor(real.length * fraction)),
+    problem: /not a readable \.xlsx workbook: .*truncated/,
+  }));
 }
 
 /** Broken workbooks, built from the real one (`real`) and with exceljs. Each would replace 2018 if accepted. */

@@ -14,7 +14,7 @@ import { datamartKey, metadataKey } from '../../core/egrid/datamart-layout';
 import { handler } from '../../lambda/egrid';
 import { startEmulators, type TestEmulators } from '../helpers/emulators';
 import { requireShared, sharedPath } from '../helpers/shared';
-import { brokenWorkbooks, hangingWorkbooks, workbookWithTextInNumbers } from './corpus';
+import { brokenWorkbooks, truncatedWorkbooks, workbookWithTextInNumbers } from './corpus';
 import { egridWorkbookPath, putObject } from './helpers/datasets';
 import { describe, get } from './helpers/fetching';
 import { createStores, MARTS_BUCKET, RAW_BUCKET, TABLE } from './helpers/seed';
@@ -119,25 +119,17 @@ test.serial('text, error cells and blanks in numeric cells: those rows are dropp
 const HANG_GUARD_MS = 8000;
 
 /*
- * KNOWN DEFECT (core/egrid/workbook.ts, readPlantSheet over exceljs's streaming WorkbookReader): when the
- * workbook's zip is cut inside an entry (the real workbook truncated to half) and the input arrives as a
- * real stream (S3 body, file stream, several chunks), the reader neither ends nor fails: its
- * `for await (const worksheet of reader)` never returns, so the ETL neither writes nor rejects. The Lambda
- * (and `make preprocess` through the local runner) runs into its timeout ("Task timed out") instead of
- * failing with a message naming the file; the upload tool, validating with the same reader, hangs too.
- * Measured: the same truncated bytes given as ONE chunk are rejected in milliseconds ("not a readable
- * .xlsx workbook: FILE_ENDED"); as 16 KB chunks or a file stream they hang at every cut tried (10%..90%).
- * A workbook missing only its last 100 bytes (central directory) is rejected fine, and so is an empty one.
- * Fix direction: make the end of the input settle the reader (fail with "truncated" when the input has
- * ended and the reader has not), or check the zip's end-of-central-directory record before parsing.
- * ava's test.failing: this passes while the defect is there; remove .failing once fixed.
+ * A workbook cut inside an entry, arriving as a stream (the S3 body): the exceljs streaming reader used
+ * before neither ended nor failed on it (the Lambda ran into its timeout). The reader now goes through
+ * the zip's central directory, so a cut file is rejected at once, naming the file. The guard keeps a
+ * regression from hanging the suite.
  */
-for (const bad of hangingWorkbooks(Buffer.alloc(0))) {
-  test.failing(`KNOWN DEFECT (workbook reader hangs on a zip cut inside an entry): ${bad.name} is rejected with a message naming it`, async (t) => {
+for (const bad of truncatedWorkbooks(Buffer.alloc(0))) {
+  test(`${bad.name} is rejected with a message naming it, never hangs`, async (t) => {
     const workbook = sharedPath('data', 'egrid', 'egrid2018_data_v2.xlsx');
     if (!existsSync(workbook)) return t.fail(`${workbook} is missing`);
-    const body = hangingWorkbooks(await readFile(workbook)).find((c) => c.name === bad.name)!.body;
-    const key = `corpus/hanging-${bad.name.replace(/\W+/g, '-')}.xlsx`;
+    const body = truncatedWorkbooks(await readFile(workbook)).find((c) => c.name === bad.name)!.body;
+    const key = `corpus/truncated-${bad.name.replace(/\W+/g, '-')}.xlsx`;
     await putObject(s3, RAW_BUCKET, key, body);
     const outcome = await Promise.race([
       handler({ bucket: RAW_BUCKET, key }).then(
