@@ -131,3 +131,24 @@ test('a read error of the input stream is reported with the source', async (t) =
 test('csv-parse errors (an unclosed quote) carry the source', async (t) => {
   await t.throwsAsync(parse('depth,col1\n1,"2\n'), { message: /^test\.csv: .*Quote Not Closed/i });
 });
+
+test('cells padded with spaces or tabs read as their values; a whitespace-only cell drops its row; a whitespace-only line is skipped', async (t) => {
+  const parsed = await parse(' depth , col1,col2\t\n 9000.1 ,\t1.0 , 2\n   \n9000.2, ,4.0\n9000.3,5,\t6.0\u00a0\n');
+  t.deepEqual(parsed.depthsTenths, [90001, 90003]);
+  t.deepEqual([...parsed.pixels], [1, 2, 5, 6]);
+  t.is(parsed.rowsRead, 3);
+  t.is(parsed.rowsDropped, 1);
+  await t.throwsAsync(parse('depth,col1\n1.0, 1x \n'), { message: 'test.csv: line 2: column 2 (col1): "1x" is not a number' });
+  await t.throwsAsync(parse('depth,col1\n1.0,\t300 \n'), { message: 'test.csv: line 2: column 2 (col1): pixel value 300 is outside 0-255' });
+});
+
+test('the common cells take a fast path that agrees with Number() and the uint8 truncation, up to 255 exactly', async (t) => {
+  const cells = ['0', '7', '07', '255', '255.0', '255.000000000000', '254.999999999999', '12.5', '1.', '099.90', '0.000000000001'];
+  const parsed = await parse(`depth,${cells.map((_, i) => `col${i + 1}`).join(',')}\n1,${cells.join(',')}\n`);
+  t.deepEqual([...parsed.pixels], cells.map((c) => Math.trunc(Number(c))));
+  // Past 12 fraction digits a decimal may round up to the next integer: the exact path decides, as Number() does.
+  t.deepEqual([...(await parse('depth,col1,col2\n1,254.99999999999999999,3.9999999999999999\n')).pixels], [255, 4]);
+  await t.throwsAsync(parse('depth,col1\n1,255.0000000000001\n'), { message: 'test.csv: line 2: column 2 (col1): pixel value 255.0000000000001 is outside 0-255' });
+  await t.throwsAsync(parse('depth,col1\n1,1000\n'), { message: /pixel value 1000 is outside 0-255/ });
+  await t.throwsAsync(parse('depth,col1\n1,.\n'), { message: /"\." is not a number/ });
+});
