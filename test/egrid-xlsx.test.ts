@@ -143,18 +143,39 @@ test('namespace prefixes on every element, parts stored uncompressed, sheets bef
 test('any chunking of the sheet XML gives the same rows (tags, texts, entities and UTF-8 characters cut anywhere)', async (t) => {
   const strings = await readSharedStrings(Readable.from([Buffer.from(sstXml(STRINGS))]), 'xl/sharedStrings.xml');
   const xml = Buffer.from(sheetXml(FEATURE_ROWS));
-  const scan = async (chunks: Buffer[]) => {
+  const some = new Uint8Array(11);
+  for (const column of [1, 3, 6, 10]) some[column] = 1;
+  const scan = async (chunks: Buffer[], wanted: Uint8Array | undefined) => {
     const seen: [number, CellValue[], boolean][] = [];
-    await scanSheet(Readable.from(chunks), strings, { columns: () => undefined, row: (row, values, hasValue) => seen.push([row, [...values], hasValue]) > 0 }, 'sheet.xml');
+    const visitor = { columns: (row: number) => (row < 3 ? undefined : wanted), row: (row: number, values: CellValue[], hasValue: boolean) => seen.push([row, [...values], hasValue]) > 0 };
+    await scanSheet(Readable.from(chunks), strings, visitor, 'sheet.xml');
     return seen;
   };
-  const whole = await scan([xml]);
+  const whole = await scan([xml], undefined);
   t.is(whole.length, 9);
   t.deepEqual(whole[2]![1].slice(1, 4), [1, undefined, 'Rich Plant']);
+  const wholeSome = await scan([xml], some);
+  t.deepEqual(wholeSome[4], [5, [undefined, 3, undefined, 'Z\u00fcrich A<B & C', undefined, undefined, 1000], true]);
+  t.deepEqual(wholeSome[5], [6, [], false]);
   for (const size of [1, 2, 3, 5, 7, 11, 64, 1000]) {
     const chunks: Buffer[] = [];
     for (let i = 0; i < xml.length; i += size) chunks.push(xml.subarray(i, i + size));
-    t.deepEqual(await scan(chunks), whole, `chunks of ${size} bytes`);
+    t.deepEqual(await scan(chunks, undefined), whole, `chunks of ${size} bytes`);
+    t.deepEqual(await scan(chunks, some), wholeSome, `chunks of ${size} bytes, some columns`);
+  }
+});
+
+test('parts in UTF-8 with a byte order mark and in UTF-16LE read the same', async (t) => {
+  const utf16 = (xml: string) => Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(xml.replace('encoding="UTF-8"', 'encoding="UTF-16"'), 'utf16le')]);
+  const bom = (xml: string) => Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(xml)]);
+  for (const [name, encode] of [['UTF-16LE', utf16], ['UTF-8 with BOM', bom]] as const) {
+    const workbook = await zipOf([
+      { name: 'xl/workbook.xml', text: encode(workbookXml([{ name: 'PLNT20', rId: 'rId1' }])) },
+      { name: 'xl/_rels/workbook.xml.rels', text: encode(relsXml([{ id: 'rId1', type: 'worksheet', target: 'worksheets/sheet1.xml' }, { id: 'rId2', type: 'sharedStrings', target: 'sharedStrings.xml' }])) },
+      { name: 'xl/sharedStrings.xml', text: encode(sstXml(STRINGS)) },
+      { name: 'xl/worksheets/sheet1.xml', text: encode(sheetXml(FEATURE_ROWS)) },
+    ]);
+    t.deepEqual((await readPlantSheet(Readable.from(workbook))).rows, FEATURE_EXPECTED, name);
   }
 });
 
