@@ -1,19 +1,32 @@
 /**
  * The well-imager table (SPEC §4.4): hash `well` (S), range `depth` (N, tenths of a foot), `image` (B).
  *
- * Design — two slots per well and one catalog item:
+ * Design — two slots per well and one catalog item (core/well/catalog.ts):
  * - a well's rows live under one of two hash keys, slot 0 = `<well>` (the original layout) or
  *   slot 1 = `<well>#1`; well ids may not contain `#`, so no well's slot can collide with another's;
- * - the catalog item (well `#catalog`, depth 0) holds a map well → metadata (WellMetadata + `generation`);
- *   the active slot is generation % 2. Listing wells is one GetItem, never a Scan. The item's 400 KB
- *   limit allows a few thousand wells;
+ * - the catalog item holds a map well → entry (WellMetadata + `generation` + `version`, a random id of
+ *   the ingest); the active slot is generation % 2. Listing wells is one GetItem, never a Scan. The
+ *   item's 400 KB limit allows a few thousand wells;
  * - re-ingest: empty the inactive slot (leftovers of an earlier killed ingest), write every new row into
- *   it, then flip the catalog entry with one conditional UpdateItem (generation + 1), then delete the old
- *   slot's rows. Until the flip, readers see the previous data whole; after it, only the new rows; a
- *   failed or killed ingest never reaches the flip. Leftover rows of an interrupted cleanup sit in the
- *   inactive slot, unserved, and are removed by the next ingest of that well;
- * - readers go through the catalog (strongly consistent) to the active slot, page through the Query,
- *   and re-read the generation afterwards: if an ingest flipped meanwhile, they read again.
+ *   it, then flip the catalog entry with one conditional UpdateItem (generation + 1, new version), then
+ *   delete the old slot's rows. Until the flip, readers see the previous data whole; after it, only the
+ *   new rows; a failed or killed ingest never reaches the flip. Leftover rows of an interrupted cleanup
+ *   sit in the inactive slot, unserved, and are removed by the next ingest of that well.
+ *
+ * Invariant: a slot is written (cleared, then filled) only while it is inactive, and deleted only after
+ * the flip away from it; so while an entry E is the served one, E's slot holds exactly E's rows.
+ *
+ * Readers (readFrame) rely on it, with one strongly consistent catalog read per frame:
+ * - the entry E is read from the catalog after the request arrived (core/well/catalog-reads.ts);
+ * - if the rows of E's very version are in memory (core/well/row-cache.ts), the frame is cut from them:
+ *   E was the served entry at the moment of that read, so the answer is the data served at a moment
+ *   during the request, as if the table had been queried then;
+ * - otherwise E's slot is queried (every page), then the catalog read again: the same version at both
+ *   reads means no flip happened in between (versions are unique and a flip always writes a new one), so
+ *   by the invariant the Query saw exactly E's rows, never a mixed or half-deleted slot. A different
+ *   version means an ingest flipped meanwhile: read the new slot the same way. Rows read whole this way
+ *   are the ones kept in memory (a frame spanning the well, or a load of the whole well made after a
+ *   partial frame of a well small enough to keep).
  * Two ingests of the same well at the same time are not supported (the second flip fails its condition
  * and reports it); ingests of different wells are independent.
  */
@@ -29,13 +42,19 @@ import {
   type DynamoDBClient,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
-import { createLogger, type Logger } from '../log';
+import { createLogger, errorMessage, type Logger } from '../log';
 import { batchWrite } from './batch-write';
+import { catalogKey, entryFromAttribute, entryToAttribute, metadataOf, newVersion, sameVersion, type CatalogEntry } from './catalog';
+import { CatalogReads } from './catalog-reads';
+import { frameOf, RowCache } from './row-cache';
 import type { ImageFrame, WellMetadata } from './types';
 
-export const CATALOG_KEY = '#catalog';
+export { CATALOG_KEY } from './catalog';
 const SLOT_SEPARATOR = '#';
 const MAX_WELL_ID_LENGTH = 200;
+/** Attempts of a read that keeps meeting flips (each one is a whole ingest finishing meanwhile). */
+const MAX_READ_ATTEMPTS = 5;
+export const DEFAULT_ROW_CACHE_BYTES = 64 * 1024 * 1024;
 
 /** Rows ready to store: pixels are depthsTenths.length × width bytes. */
 export interface WellRows {
@@ -53,11 +72,9 @@ export interface WellStoreOptions {
   writeConcurrency?: number;
   /** Log write progress every this many rows (default 2000). */
   progressEvery?: number;
+  /** Bytes of well rows kept in memory by readers (default 64 MiB; 0: none, every frame is a Query). */
+  rowCacheBytes?: number;
   logger?: Logger;
-}
-
-interface CatalogEntry extends WellMetadata {
-  generation: number;
 }
 
 export interface ReplaceResult {
@@ -77,42 +94,6 @@ export function wellIdProblem(well: string): string | undefined {
 
 function slotKey(well: string, generation: number): string {
   return generation % 2 === 0 ? well : `${well}${SLOT_SEPARATOR}1`;
-}
-
-const str = (value: AttributeValue | undefined): string => value?.S ?? '';
-const num = (value: AttributeValue | undefined): number => Number(value?.N ?? NaN);
-
-function entryFromAttribute(well: string, value: AttributeValue): CatalogEntry {
-  const m = value.M ?? {};
-  return {
-    well,
-    minDepthTenths: num(m.minDepthTenths),
-    maxDepthTenths: num(m.maxDepthTenths),
-    rows: num(m.rows),
-    width: num(m.width),
-    source: str(m.source),
-    ingestedAt: str(m.ingestedAt),
-    generation: num(m.generation),
-  };
-}
-
-function entryToAttribute(entry: CatalogEntry): AttributeValue {
-  return {
-    M: {
-      minDepthTenths: { N: String(entry.minDepthTenths) },
-      maxDepthTenths: { N: String(entry.maxDepthTenths) },
-      rows: { N: String(entry.rows) },
-      width: { N: String(entry.width) },
-      source: { S: entry.source },
-      ingestedAt: { S: entry.ingestedAt },
-      generation: { N: String(entry.generation) },
-    },
-  };
-}
-
-function metadataOf(entry: CatalogEntry): WellMetadata {
-  const { generation: _generation, ...metadata } = entry;
-  return metadata;
 }
 
 function isNamed(err: unknown, name: string): boolean {
@@ -146,11 +127,17 @@ export class WellStore {
   private readonly client: DynamoDBClient;
   private readonly tableName: string;
   private readonly logger: Logger;
+  private readonly catalog: CatalogReads;
+  private readonly rows: RowCache;
+  /** Loads of whole wells in progress, by well. */
+  private readonly loading = new Map<string, Promise<void>>();
 
   constructor(private readonly options: WellStoreOptions) {
     this.client = options.client;
     this.tableName = options.tableName;
     this.logger = options.logger ?? createLogger('well-store');
+    this.catalog = new CatalogReads(this.client, this.tableName);
+    this.rows = new RowCache(options.rowCacheBytes ?? DEFAULT_ROW_CACHE_BYTES);
   }
 
   /** Throws when the table cannot be reached or does not exist. */
@@ -162,7 +149,7 @@ export class WellStore {
     const out = await this.client.send(
       new GetItemCommand({
         TableName: this.tableName,
-        Key: this.catalogKey(),
+        Key: catalogKey(),
         ProjectionExpression: '#wells',
         ExpressionAttributeNames: { '#wells': 'wells' },
         ConsistentRead: true,
@@ -175,23 +162,37 @@ export class WellStore {
   }
 
   async getWell(well: string): Promise<WellMetadata | undefined> {
-    const entry = await this.catalogEntry(well);
+    if (wellIdProblem(well)) return undefined;
+    const entry = await this.catalog.read(well);
     return entry && metadataOf(entry);
+  }
+
+  /** Resolves once the loads of whole wells started so far have ended (for tests and a graceful stop). */
+  async idle(): Promise<void> {
+    await Promise.allSettled([...this.loading.values()]);
   }
 
   /** Rows with minTenths <= depth <= maxTenths in depth order, every page read; undefined when none. */
   async readFrame(well: string, minTenths: number, maxTenths: number): Promise<ImageFrame | undefined> {
     if (minTenths > maxTenths || wellIdProblem(well)) return undefined;
-    for (let attempt = 1; ; attempt++) {
-      const entry = await this.catalogEntry(well);
-      if (!entry) return undefined;
-      const frame = await this.queryRows(well, entry, minTenths, maxTenths);
-      const after = await this.catalogEntry(well);
-      if (after?.generation === entry.generation) return frame.depthsTenths.length > 0 ? frame : undefined;
+    let entry = await this.catalog.read(well);
+    for (let attempt = 1; entry; attempt++) {
+      const inMemory = this.rows.get(entry);
+      if (inMemory) return frameOf(inMemory, minTenths, maxTenths);
+
+      const wholeWell = minTenths <= entry.minDepthTenths && maxTenths >= entry.maxDepthTenths;
+      const frame = await this.queryRows(entry, minTenths, maxTenths);
+      const after = await this.catalog.read(well);
+      if (after && sameVersion(after, entry)) {
+        if (wholeWell) this.keep(entry, frame);
+        else this.loadWholeWell(entry);
+        return frame.depthsTenths.length > 0 ? frame : undefined;
+      }
       // An ingest flipped the well while we read: read the new slot.
-      if (!after) return undefined;
-      if (attempt >= 5) throw new Error(`well ${well}: data kept changing while it was read (${attempt} attempts)`);
+      if (attempt >= MAX_READ_ATTEMPTS) throw new Error(`well ${well}: data kept changing while it was read (${attempt} attempts)`);
+      entry = after;
     }
+    return undefined;
   }
 
   /**
@@ -207,7 +208,7 @@ export class WellStore {
     if (rows.pixels.length !== count * rows.width) throw new Error(`well ${well}: ${rows.pixels.length} pixels for ${count} rows of ${rows.width}`);
 
     await this.ensureCatalog();
-    const previous = await this.catalogEntry(well);
+    const previous = await this.catalog.read(well);
     const generation = previous ? previous.generation + 1 : 0;
     const target = slotKey(well, generation);
 
@@ -231,23 +232,29 @@ export class WellStore {
       if (d < minDepthTenths) minDepthTenths = d;
       if (d > maxDepthTenths) maxDepthTenths = d;
     }
-    const entry: CatalogEntry = { well, minDepthTenths, maxDepthTenths, rows: count, width: rows.width, source, ingestedAt: new Date().toISOString(), generation };
+    const entry: CatalogEntry = {
+      well,
+      minDepthTenths,
+      maxDepthTenths,
+      rows: count,
+      width: rows.width,
+      source,
+      ingestedAt: new Date().toISOString(),
+      generation,
+      version: newVersion(),
+    };
     await this.flip(entry, previous);
     this.logger.info(`well ${well}: ${count} rows now served from ${target}`, { generation });
 
     if (previous) {
       try {
-        await this.deleteSlot(slotKey(well, previous.generation), `delete previous rows of ${well}`);
+        await this.deletePreviousRows(previous);
       } catch (err) {
         // The new rows are already served; the old ones are unreachable and go with the next ingest.
         this.logger.warn(`well ${well}: new data is live but its previous rows could not all be deleted`, { error: String(err) });
       }
     }
     return { metadata: metadataOf(entry), rowsWritten: count };
-  }
-
-  private catalogKey(): Record<string, AttributeValue> {
-    return { well: { S: CATALOG_KEY }, depth: { N: '0' } };
   }
 
   private writeOptions(label: string): Parameters<typeof batchWrite>[1] {
@@ -261,18 +268,27 @@ export class WellStore {
     };
   }
 
-  private async catalogEntry(well: string): Promise<CatalogEntry | undefined> {
-    const out = await this.client.send(
-      new GetItemCommand({
-        TableName: this.tableName,
-        Key: this.catalogKey(),
-        ProjectionExpression: '#wells.#w',
-        ExpressionAttributeNames: { '#wells': 'wells', '#w': well },
-        ConsistentRead: true,
-      }),
-    );
-    const value = out.Item?.wells?.M?.[well];
-    return value ? entryFromAttribute(well, value) : undefined;
+  /** Keeps rows read whole under `entry` (checked again after the read), copies of them out. */
+  private keep(entry: CatalogEntry, frame: ImageFrame): void {
+    if (frame.depthsTenths.length !== entry.rows) {
+      this.logger.warn(`well ${entry.well}: ${frame.depthsTenths.length} rows stored for the ${entry.rows} its catalog entry counts; not kept in memory`);
+      return;
+    }
+    this.rows.set({ entry, depthsTenths: frame.depthsTenths.slice(), pixels: frame.pixels.slice() });
+  }
+
+  /** Reads every row of the well in the background, for the next frames, when it is small enough to keep. */
+  private loadWholeWell(entry: CatalogEntry): void {
+    if (!this.rows.fits(entry) || this.loading.has(entry.well)) return;
+    const load = (async (): Promise<void> => {
+      const frame = await this.queryRows(entry, entry.minDepthTenths, entry.maxDepthTenths);
+      const after = await this.catalog.read(entry.well);
+      if (after && sameVersion(after, entry)) this.keep(entry, frame);
+    })();
+    this.loading.set(entry.well, load);
+    load
+      .catch((err: unknown) => this.logger.info(`well ${entry.well}: loading its rows into memory failed; frames are read from the table`, { error: errorMessage(err) }))
+      .finally(() => this.loading.delete(entry.well));
   }
 
   /** Creates the catalog item with an empty map unless it exists. */
@@ -281,7 +297,7 @@ export class WellStore {
       await this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
-          Key: this.catalogKey(),
+          Key: catalogKey(),
           UpdateExpression: 'SET #wells = if_not_exists(#wells, :empty)',
           ExpressionAttributeNames: { '#wells': 'wells' },
           ExpressionAttributeValues: { ':empty': { M: {} } },
@@ -309,7 +325,7 @@ export class WellStore {
       await this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
-          Key: this.catalogKey(),
+          Key: catalogKey(),
           UpdateExpression: 'SET #wells.#w = :entry',
           ConditionExpression: condition,
           ExpressionAttributeNames: names,
@@ -322,6 +338,24 @@ export class WellStore {
       }
       throw err;
     }
+  }
+
+  /**
+   * Deletes the rows of the entry just replaced. By the invariant, its slot holds exactly the entry's
+   * rows: distinct integer depths from min to max, so when there are as many rows as integers in that
+   * range they are each of those depths, and no Query is needed to find them.
+   */
+  private async deletePreviousRows(previous: CatalogEntry): Promise<void> {
+    const hashKey = slotKey(previous.well, previous.generation);
+    const label = `delete previous rows of ${previous.well}`;
+    const { minDepthTenths: min, maxDepthTenths: max, rows } = previous;
+    if (!(Number.isSafeInteger(min) && Number.isSafeInteger(max) && rows === max - min + 1)) {
+      await this.deleteSlot(hashKey, label);
+      return;
+    }
+    const deletes: WriteRequest[] = [];
+    for (let depth = min; depth <= max; depth++) deletes.push({ DeleteRequest: { Key: { well: { S: hashKey }, depth: { N: String(depth) } } } });
+    await batchWrite(deletes, this.writeOptions(label));
   }
 
   /** Deletes every row under one hash key; returns how many there were. */
@@ -347,7 +381,8 @@ export class WellStore {
     return deletes.length;
   }
 
-  private async queryRows(well: string, entry: CatalogEntry, minTenths: number, maxTenths: number): Promise<ImageFrame> {
+  private async queryRows(entry: CatalogEntry, minTenths: number, maxTenths: number): Promise<ImageFrame> {
+    const { well, width } = entry;
     const depthsTenths: number[] = [];
     const images: Uint8Array[] = [];
     let startKey: Record<string, AttributeValue> | undefined;
@@ -370,17 +405,17 @@ export class WellStore {
       );
       for (const item of page.Items ?? []) {
         const image = item.image?.B;
-        const depth = num(item.depth);
-        if (!image || image.length !== entry.width) {
-          throw new Error(`well ${well}: row at depth ${depth / 10} holds ${image?.length ?? 0} bytes, expected ${entry.width}`);
+        const depth = Number(item.depth?.N ?? NaN);
+        if (!image || image.length !== width) {
+          throw new Error(`well ${well}: row at depth ${depth / 10} holds ${image?.length ?? 0} bytes, expected ${width}`);
         }
         depthsTenths.push(depth);
         images.push(image);
       }
       startKey = page.LastEvaluatedKey;
     } while (startKey);
-    const pixels = new Uint8Array(images.length * entry.width);
-    images.forEach((image, r) => pixels.set(image, r * entry.width));
-    return { well, depthsTenths, width: entry.width, pixels };
+    const pixels = new Uint8Array(images.length * width);
+    images.forEach((image, r) => pixels.set(image, r * width));
+    return { well, depthsTenths, width, pixels };
   }
 }

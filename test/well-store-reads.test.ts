@@ -1,0 +1,212 @@
+/**
+ * How WellStore readers use the catalog and keep rows in memory, over dynalite: every frame is checked
+ * against a catalog read made after it was asked for, so a reader never serves a replaced ingest, and
+ * one catalog read serves all the frames asked for while it was not yet sent.
+ */
+import test from 'ava';
+import { DeleteTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { dynamoClient } from '../core/aws/clients';
+import { createWellTable, WellStore, type WellRows } from '../core/well/store';
+import { startEmulators, type TestEmulators } from './helpers/emulators';
+
+let emu: TestEmulators;
+let tables = 0;
+
+test.before(async () => {
+  emu = await startEmulators();
+});
+test.after.always(async () => {
+  await emu?.close();
+});
+
+async function freshTable(): Promise<{ client: DynamoDBClient; tableName: string; writer: WellStore }> {
+  const client = dynamoClient(emu.settings);
+  const tableName = `reads-${++tables}`;
+  await createWellTable(client, tableName);
+  return { client, tableName, writer: new WellStore({ client, tableName }) };
+}
+
+/** A reader with its own client (as the service is a process of its own), and the commands it sends. */
+function reader(tableName: string, options: { rowCacheBytes?: number } = {}): { store: WellStore; client: DynamoDBClient; counts: Map<string, number> } {
+  const client = dynamoClient(emu.settings);
+  const counts = new Map<string, number>();
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      counts.set(context.commandName!, (counts.get(context.commandName!) ?? 0) + 1);
+      return next(args);
+    },
+    { step: 'initialize' },
+  );
+  return { store: new WellStore({ client, tableName, ...options }), client, counts };
+}
+
+function makeRows(depthsTenths: number[], width: number, version: number): WellRows {
+  const pixels = new Uint8Array(depthsTenths.length * width);
+  for (let r = 0; r < depthsTenths.length; r++) for (let c = 0; c < width; c++) pixels[r * width + c] = (version * 50 + r + c) % 256;
+  return { depthsTenths, width, pixels };
+}
+
+const range = (from: number, count: number): number[] => Array.from({ length: count }, (_, i) => from + i);
+
+/** Rows r..r+n of makeRows' pixels. */
+const rowsOf = (rows: WellRows, from: number, to: number): Uint8Array => rows.pixels.slice(from * rows.width, to * rows.width);
+
+test('once a well is in memory a frame costs one catalog GetItem and no Query, and any range is cut from it', async (t) => {
+  const { tableName, writer } = await freshTable();
+  const rows = makeRows(range(100, 50), 3, 1);
+  await writer.replaceWell('w', rows, 'first');
+  const { store, counts } = reader(tableName);
+
+  const whole = await store.readFrame('w', 0, 1000);
+  t.deepEqual(whole!.depthsTenths, range(100, 50));
+  t.deepEqual([...counts], [
+    ['GetItemCommand', 2],
+    ['QueryCommand', 1],
+  ]);
+
+  counts.clear();
+  const part = await store.readFrame('w', 110, 112);
+  t.deepEqual([...counts], [['GetItemCommand', 1]]);
+  t.deepEqual(part, { well: 'w', depthsTenths: [110, 111, 112], width: 3, pixels: rowsOf(rows, 10, 13) });
+  t.deepEqual((await store.readFrame('w', 149, 149))?.depthsTenths, [149]);
+  t.deepEqual((await store.readFrame('w', 90, 100))?.depthsTenths, [100]);
+  t.is(await store.readFrame('w', 150, 200), undefined);
+  t.is(await store.readFrame('w', 0, 99), undefined);
+  t.false(counts.has('QueryCommand'));
+
+  // The frame handed out is a copy: changing it changes nothing served later.
+  part!.pixels.fill(0);
+  t.deepEqual((await store.readFrame('w', 110, 112))!.pixels, rowsOf(rows, 10, 13));
+});
+
+test('after a partial frame the whole well is loaded in the background; later frames need no Query', async (t) => {
+  const { tableName, writer } = await freshTable();
+  const rows = makeRows(range(1, 300), 4, 1);
+  await writer.replaceWell('w', rows, 'first');
+  const { store, counts } = reader(tableName);
+
+  t.deepEqual((await store.readFrame('w', 10, 19))!.pixels, rowsOf(rows, 9, 19));
+  await store.idle();
+  counts.clear();
+  t.deepEqual((await store.readFrame('w', 200, 250))!.pixels, rowsOf(rows, 199, 250));
+  t.deepEqual([...counts], [['GetItemCommand', 1]]);
+});
+
+test('a re-ingest by another process is seen by the next frame: the rows in memory are of a replaced version and are not served', async (t) => {
+  const { tableName, writer } = await freshTable();
+  await writer.replaceWell('w', makeRows(range(100, 50), 2, 1), 'first');
+  const { store } = reader(tableName);
+  t.deepEqual((await store.readFrame('w', 0, 1000))!.depthsTenths, range(100, 50));
+
+  const second = makeRows(range(120, 10), 2, 2);
+  await writer.replaceWell('w', second, 'second');
+  const frame = await store.readFrame('w', 0, 1000);
+  t.deepEqual(frame!.depthsTenths, range(120, 10));
+  t.deepEqual(frame!.pixels, second.pixels);
+  t.is(await store.readFrame('w', 100, 119), undefined, 'none of the replaced rows');
+  t.like(await store.getWell('w'), { rows: 10, source: 'second' });
+});
+
+test('same generation, other ingest: a table deleted and created again is not mistaken for the one in memory', async (t) => {
+  const { client, tableName, writer } = await freshTable();
+  await writer.replaceWell('w', makeRows(range(0, 20), 2, 1), 'first');
+  const { store } = reader(tableName);
+  t.deepEqual((await store.readFrame('w', 0, 100))!.depthsTenths, range(0, 20));
+
+  await client.send(new DeleteTableCommand({ TableName: tableName }));
+  await createWellTable(client, tableName);
+  const again = makeRows(range(0, 20), 2, 3);
+  await writer.replaceWell('w', again, 'again'); // generation 0 again, like the first
+  t.deepEqual((await store.readFrame('w', 0, 100))!.pixels, again.pixels);
+});
+
+test('frames asked for at once share one catalog GetItem', async (t) => {
+  const { tableName, writer } = await freshTable();
+  await writer.replaceWell('a', makeRows(range(0, 10), 2, 1), 'a');
+  await writer.replaceWell('b', makeRows(range(0, 10), 2, 2), 'b');
+  const { store, counts } = reader(tableName);
+  await Promise.all([store.readFrame('a', 0, 100), store.readFrame('b', 0, 100)]);
+
+  counts.clear();
+  const frames = await Promise.all(Array.from({ length: 20 }, (_, i) => store.readFrame(i % 2 === 0 ? 'a' : 'b', i % 10, 9)));
+  frames.forEach((frame, i) => t.deepEqual(frame!.depthsTenths, range(i % 10, 10 - (i % 10))));
+  t.deepEqual([...counts], [['GetItemCommand', 1]]);
+});
+
+test('a frame asked for while a catalog read is in flight waits for a read sent after it: it sees an ingest that flipped meanwhile', async (t) => {
+  const { tableName, writer } = await freshTable();
+  await writer.replaceWell('w', makeRows(range(0, 10), 2, 1), 'first');
+  const { store, client } = reader(tableName);
+  t.is((await store.readFrame('w', 0, 100))!.depthsTenths.length, 10);
+
+  // Hold the answer of the next catalog GetItem, which the table has already answered with the first version.
+  let answered!: () => void;
+  const answeredOnce = new Promise<void>((resolve) => (answered = resolve));
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let holding = true;
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const out = await next(args);
+      if (context.commandName === 'GetItemCommand' && holding) {
+        holding = false;
+        answered();
+        await released;
+      }
+      return out;
+    },
+    { step: 'initialize' },
+  );
+  const early = store.readFrame('w', 0, 100);
+  await answeredOnce;
+  const second = makeRows(range(5, 10), 2, 2);
+  await writer.replaceWell('w', second, 'second');
+  const late = store.readFrame('w', 0, 100);
+  release();
+
+  t.deepEqual((await early)!.depthsTenths, range(0, 10), 'asked before the flip: the first version, whole');
+  t.deepEqual((await late)!.pixels, second.pixels, 'asked after the flip: the second version');
+});
+
+test('rowCacheBytes 0 keeps nothing in memory: each frame queries the table', async (t) => {
+  const { tableName, writer } = await freshTable();
+  await writer.replaceWell('w', makeRows(range(0, 10), 2, 1), 'first');
+  const { store, counts } = reader(tableName, { rowCacheBytes: 0 });
+  await store.readFrame('w', 0, 100);
+  await store.readFrame('w', 2, 3);
+  await store.idle();
+  t.is(counts.get('QueryCommand'), 2);
+});
+
+test('a well too large for the memory budget is always read from the table', async (t) => {
+  const { tableName, writer } = await freshTable();
+  await writer.replaceWell('w', makeRows(range(0, 100), 10, 1), 'first');
+  const { store, counts } = reader(tableName, { rowCacheBytes: 100 * 18 - 1 });
+  await store.readFrame('w', 0, 1000);
+  await store.readFrame('w', 5, 6);
+  await store.idle();
+  t.is(counts.get('QueryCommand'), 2);
+});
+
+test('a re-ingest of contiguous depths deletes the previous rows without querying for them; other depths are queried first', async (t) => {
+  const { client, tableName } = await freshTable();
+  const counts = new Map<string, number>();
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      counts.set(context.commandName!, (counts.get(context.commandName!) ?? 0) + 1);
+      return next(args);
+    },
+    { step: 'initialize' },
+  );
+  const store = new WellStore({ client, tableName });
+  await store.replaceWell('w', makeRows(range(10, 30), 2, 1), 'contiguous');
+  counts.clear();
+  await store.replaceWell('w', makeRows([1, 5, 9], 2, 2), 'gaps');
+  t.is(counts.get('QueryCommand'), 1, 'only the check that the inactive slot is empty');
+  t.deepEqual((await store.readFrame('w', 0, 100))!.depthsTenths, [1, 5, 9]);
+
+  counts.clear();
+  await store.replaceWell('w', makeRows([2, 3], 2, 3), 'again');
+  t.is(counts.get('QueryCommand'), 2, 'the previous rows had gaps: their slot is queried to find them');
+  t.deepEqual((await store.readFrame('w', 0, 100))!.depthsTenths, [2, 3]);
+});
