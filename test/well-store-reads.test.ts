@@ -210,3 +210,27 @@ test('a re-ingest of contiguous depths deletes the previous rows without queryin
   t.is(counts.get('QueryCommand'), 2, 'the previous rows had gaps: their slot is queried to find them');
   t.deepEqual((await store.readFrame('w', 0, 100))!.depthsTenths, [2, 3]);
 });
+
+test('a catalog read that gets no answer is given up with a TimeoutError (a 503 for the service); the next frame reads again', async (t) => {
+  const { tableName, writer } = await freshTable();
+  await writer.replaceWell('w', makeRows(range(0, 10), 2, 1), 'first');
+  const client = dynamoClient(emu.settings);
+  let hang = true;
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName === 'GetItemCommand' && hang) {
+        hang = false;
+        await new Promise(() => undefined); // never answers
+      }
+      return next(args);
+    },
+    { step: 'initialize' },
+  );
+  const store = new WellStore({ client, tableName, catalogReadTimeoutMs: 200 });
+  const [first, second] = await Promise.allSettled([store.readFrame('w', 0, 100), store.readFrame('w', 2, 3)]);
+  for (const outcome of [first, second]) {
+    t.is(outcome.status, 'rejected');
+    t.like((outcome as PromiseRejectedResult).reason, { name: 'TimeoutError', message: `DynamoDB table "${tableName}": no answer to a catalog read within 200 ms` });
+  }
+  t.deepEqual((await store.readFrame('w', 2, 3))!.depthsTenths, [2, 3]);
+});

@@ -5,13 +5,16 @@
  * called, so what it returns was the catalog's state at some moment during the call: the guarantee of
  * a read of one's own. Callers waiting while a GetItem is in flight do not join it (it was sent before
  * they asked); they share the next one, which projects every well they wait for. Under load a frame then
- * costs a fraction of a catalog read instead of one each.
+ * costs a fraction of a catalog read instead of one each. As everyone waits for the read in flight, one
+ * that does not answer is given up after a timeout (a TimeoutError, which the service answers with 503)
+ * rather than holding every frame behind it.
  */
 import { GetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { catalogKey, entryFromAttribute, type CatalogEntry } from './catalog';
 
 /** Wells projected by one GetItem; more wait for the next. */
 const MAX_WELLS_PER_READ = 50;
+export const DEFAULT_CATALOG_READ_TIMEOUT_MS = 5000;
 
 interface Waiter {
   resolve(entry: CatalogEntry | undefined): void;
@@ -25,6 +28,7 @@ export class CatalogReads {
   constructor(
     private readonly client: DynamoDBClient,
     private readonly tableName: string,
+    private readonly timeoutMs = DEFAULT_CATALOG_READ_TIMEOUT_MS,
   ) {}
 
   read(well: string): Promise<CatalogEntry | undefined> {
@@ -64,15 +68,24 @@ export class CatalogReads {
   private async fetch(wells: string[]): Promise<Map<string, CatalogEntry>> {
     const names: Record<string, string> = { '#wells': 'wells' };
     wells.forEach((well, i) => (names[`#w${i}`] = well));
-    const out = await this.client.send(
-      new GetItemCommand({
-        TableName: this.tableName,
-        Key: catalogKey(),
-        ProjectionExpression: wells.map((_, i) => `#wells.#w${i}`).join(', '),
-        ExpressionAttributeNames: names,
-        ConsistentRead: true,
-      }),
-    );
+    const abort = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        abort.abort();
+        reject(Object.assign(new Error(`DynamoDB table "${this.tableName}": no answer to a catalog read within ${this.timeoutMs} ms`), { name: 'TimeoutError' }));
+      }, this.timeoutMs);
+    });
+    const command = new GetItemCommand({
+      TableName: this.tableName,
+      Key: catalogKey(),
+      ProjectionExpression: wells.map((_, i) => `#wells.#w${i}`).join(', '),
+      ExpressionAttributeNames: names,
+      ConsistentRead: true,
+    });
+    const sent = this.client.send(command, { abortSignal: abort.signal });
+    sent.catch(() => undefined); // its failure after a timeout is already reported as the timeout
+    const out = await Promise.race([sent, timeout]).finally(() => clearTimeout(timer));
     const found = out.Item?.wells?.M ?? {};
     const entries = new Map<string, CatalogEntry>();
     for (const well of wells) {

@@ -74,6 +74,8 @@ export interface WellStoreOptions {
   progressEvery?: number;
   /** Bytes of well rows kept in memory by readers (default 64 MiB; 0: none, every frame is a Query). */
   rowCacheBytes?: number;
+  /** A catalog read (shared by the frames waiting for it) not answered within this is given up (default 5 s). */
+  catalogReadTimeoutMs?: number;
   logger?: Logger;
 }
 
@@ -136,7 +138,7 @@ export class WellStore {
     this.client = options.client;
     this.tableName = options.tableName;
     this.logger = options.logger ?? createLogger('well-store');
-    this.catalog = new CatalogReads(this.client, this.tableName);
+    this.catalog = new CatalogReads(this.client, this.tableName, options.catalogReadTimeoutMs);
     this.rows = new RowCache(options.rowCacheBytes ?? DEFAULT_ROW_CACHE_BYTES);
   }
 
