@@ -234,3 +234,63 @@ test('a catalog read that gets no answer is given up with a TimeoutError (a 503 
   }
   t.deepEqual((await store.readFrame('w', 2, 3))!.depthsTenths, [2, 3]);
 });
+
+test('maxStalenessMs: within the window a frame costs no request and may be of the version read then; after it, the new version', async (t) => {
+  const { tableName, writer } = await freshTable();
+  const first = makeRows(range(0, 10), 2, 1);
+  await writer.replaceWell('w', first, 'first');
+  const client = dynamoClient(emu.settings);
+  const counts = new Map<string, number>();
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      counts.set(context.commandName!, (counts.get(context.commandName!) ?? 0) + 1);
+      return next(args);
+    },
+    { step: 'initialize' },
+  );
+  const window = new WellStore({ client, tableName, maxStalenessMs: 60_000 });
+  t.deepEqual((await window.readFrame('w', 0, 100))!.pixels, first.pixels);
+  counts.clear();
+  t.deepEqual((await window.readFrame('w', 2, 3))!.depthsTenths, [2, 3]);
+  t.is(counts.size, 0, 'no request within the window');
+
+  const second = makeRows(range(0, 10), 2, 2);
+  await writer.replaceWell('w', second, 'second');
+  t.deepEqual((await window.readFrame('w', 0, 100))!.pixels, first.pixels, 'the version read within the last 60 s');
+  t.is(await window.readFrame('w', 50, 60), undefined);
+
+  const short = new WellStore({ client, tableName, maxStalenessMs: 20 });
+  t.deepEqual((await short.readFrame('w', 0, 100))!.pixels, second.pixels);
+  const third = makeRows(range(0, 10), 2, 3);
+  await writer.replaceWell('w', third, 'third');
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  t.deepEqual((await short.readFrame('w', 0, 100))!.pixels, third.pixels, 'past the window: read again');
+});
+
+test('maxStalenessMs: a store sees its own re-ingest at once, an unknown well is never remembered, and a failed request ends the window', async (t) => {
+  const { tableName } = await freshTable();
+  const client = dynamoClient(emu.settings);
+  let failPing = false;
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName === 'DescribeTableCommand' && failPing) throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+      return next(args);
+    },
+    { step: 'initialize' },
+  );
+  const store = new WellStore({ client, tableName, maxStalenessMs: 60_000 });
+  t.is(await store.readFrame('w', 0, 100), undefined);
+  await store.replaceWell('w', makeRows(range(0, 10), 2, 1), 'first');
+  t.is((await store.readFrame('w', 0, 100))!.depthsTenths.length, 10, 'the unknown well was not remembered as unknown');
+  const second = makeRows(range(5, 3), 2, 2);
+  await store.replaceWell('w', second, 'second');
+  t.deepEqual((await store.readFrame('w', 0, 100))!.pixels, second.pixels, 'its own flip is what it remembers');
+
+  // Another process re-ingests; this store's window would still serve `second`, until a request fails.
+  const third = makeRows(range(7, 2), 2, 3);
+  await new WellStore({ client: dynamoClient(emu.settings), tableName }).replaceWell('w', third, 'third');
+  t.deepEqual((await store.readFrame('w', 0, 100))!.pixels, second.pixels);
+  failPing = true;
+  await t.throwsAsync(store.ping(), { message: 'connect ECONNREFUSED' });
+  t.deepEqual((await store.readFrame('w', 0, 100))!.pixels, third.pixels, 'after a failure the catalog is read again');
+});

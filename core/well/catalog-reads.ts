@@ -8,6 +8,11 @@
  * costs a fraction of a catalog read instead of one each. As everyone waits for the read in flight, one
  * that does not answer is given up after a timeout (a TimeoutError, which the service answers with 503)
  * rather than holding every frame behind it.
+ *
+ * It also remembers, for each well that exists, the entry of its latest read and when that read was
+ * sent: `recent(well, maxAgeMs)` gives it while that is at most maxAgeMs ago (the entry was current at
+ * a moment after the read was sent, so it is at most maxAgeMs old), for callers that accept that much
+ * staleness. A failed read forgets everything, so an unreachable table is reported, not papered over.
  */
 import { GetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { catalogKey, entryFromAttribute, type CatalogEntry } from './catalog';
@@ -15,6 +20,12 @@ import { catalogKey, entryFromAttribute, type CatalogEntry } from './catalog';
 /** Wells projected by one GetItem; more wait for the next. */
 const MAX_WELLS_PER_READ = 50;
 export const DEFAULT_CATALOG_READ_TIMEOUT_MS = 5000;
+
+interface Seen {
+  entry: CatalogEntry;
+  /** performance.now() when the read that returned it was sent. */
+  sentAt: number;
+}
 
 interface Waiter {
   resolve(entry: CatalogEntry | undefined): void;
@@ -24,6 +35,8 @@ interface Waiter {
 export class CatalogReads {
   private waiting = new Map<string, Waiter[]>();
   private inFlight = false;
+  /** Only wells found: it grows with the catalog, not with the ids asked for. */
+  private readonly latest = new Map<string, Seen>();
 
   constructor(
     private readonly client: DynamoDBClient,
@@ -44,6 +57,23 @@ export class CatalogReads {
     });
   }
 
+  /** The entry of the latest read of `well` if that read was sent at most maxAgeMs ago and found it. */
+  recent(well: string, maxAgeMs: number): CatalogEntry | undefined {
+    const seen = this.latest.get(well);
+    return seen && performance.now() - seen.sentAt <= maxAgeMs ? seen.entry : undefined;
+  }
+
+  /** Records an entry that was current at a moment after sentAt (e.g. one this process just flipped to). */
+  remember(entry: CatalogEntry, sentAt: number): void {
+    const seen = this.latest.get(entry.well);
+    if (!seen || seen.sentAt <= sentAt) this.latest.set(entry.well, { entry, sentAt });
+  }
+
+  /** Forgets every entry read so far: the next `recent` of any well is undefined. */
+  forget(): void {
+    this.latest.clear();
+  }
+
   private send(): void {
     const batch = new Map<string, Waiter[]>();
     for (const [well, waiters] of this.waiting) {
@@ -55,11 +85,18 @@ export class CatalogReads {
       this.inFlight = false;
       return;
     }
+    const sentAt = performance.now();
     this.fetch([...batch.keys()]).then(
       (entries) => {
-        for (const [well, waiters] of batch) for (const w of waiters) w.resolve(entries.get(well));
+        for (const [well, waiters] of batch) {
+          const entry = entries.get(well);
+          if (entry) this.remember(entry, sentAt);
+          else this.latest.delete(well);
+          for (const w of waiters) w.resolve(entry);
+        }
       },
       (err: unknown) => {
+        this.forget();
         for (const waiters of batch.values()) for (const w of waiters) w.reject(err);
       },
     ).finally(() => this.send());

@@ -16,7 +16,7 @@
  * Invariant: a slot is written (cleared, then filled) only while it is inactive, and deleted only after
  * the flip away from it; so while an entry E is the served one, E's slot holds exactly E's rows.
  *
- * Readers (readFrame) rely on it, with one strongly consistent catalog read per frame:
+ * Readers (readFrame) rely on it, with one strongly consistent catalog read per frame (by default):
  * - the entry E is read from the catalog after the request arrived (core/well/catalog-reads.ts);
  * - if the rows of E's very version are in memory (core/well/row-cache.ts), the frame is cut from them:
  *   E was the served entry at the moment of that read, so the answer is the data served at a moment
@@ -27,6 +27,10 @@
  *   version means an ingest flipped meanwhile: read the new slot the same way. Rows read whole this way
  *   are the ones kept in memory (a frame spanning the well, or a load of the whole well made after a
  *   partial frame of a well small enough to keep).
+ * With `maxStalenessMs` N > 0, a frame may be cut from memory under the entry of a catalog read sent at
+ * most N ms before it was asked for (that entry was served at a moment after the read was sent): the
+ * answer is then at most N ms old, with no DynamoDB request. Rows are never read under such an entry
+ * without the check above, and any failed store request drops these entries, so an outage is reported.
  * Two ingests of the same well at the same time are not supported (the second flip fails its condition
  * and reports it); ingests of different wells are independent.
  */
@@ -76,6 +80,12 @@ export interface WellStoreOptions {
   rowCacheBytes?: number;
   /** A catalog read (shared by the frames waiting for it) not answered within this is given up (default 5 s). */
   catalogReadTimeoutMs?: number;
+  /**
+   * How old the catalog entry behind a frame cut from memory may be (default 0: a catalog read sent after
+   * the frame was asked for, every time). With N > 0, a well re-ingested at time T is served new from
+   * T + N ms at the latest, and frames in between cost no DynamoDB request at all.
+   */
+  maxStalenessMs?: number;
   logger?: Logger;
 }
 
@@ -133,6 +143,7 @@ export class WellStore {
   private readonly rows: RowCache;
   /** Loads of whole wells in progress, by well. */
   private readonly loading = new Map<string, Promise<void>>();
+  private readonly maxStalenessMs: number;
 
   constructor(private readonly options: WellStoreOptions) {
     this.client = options.client;
@@ -140,23 +151,23 @@ export class WellStore {
     this.logger = options.logger ?? createLogger('well-store');
     this.catalog = new CatalogReads(this.client, this.tableName, options.catalogReadTimeoutMs);
     this.rows = new RowCache(options.rowCacheBytes ?? DEFAULT_ROW_CACHE_BYTES);
+    this.maxStalenessMs = Math.max(0, options.maxStalenessMs ?? 0);
   }
 
   /** Throws when the table cannot be reached or does not exist. */
   async ping(): Promise<void> {
-    await this.client.send(new DescribeTableCommand({ TableName: this.tableName }));
+    await this.forgettingOnFailure(() => this.client.send(new DescribeTableCommand({ TableName: this.tableName })));
   }
 
   async listWells(): Promise<WellMetadata[]> {
-    const out = await this.client.send(
-      new GetItemCommand({
-        TableName: this.tableName,
-        Key: catalogKey(),
-        ProjectionExpression: '#wells',
-        ExpressionAttributeNames: { '#wells': 'wells' },
-        ConsistentRead: true,
-      }),
-    );
+    const command = new GetItemCommand({
+      TableName: this.tableName,
+      Key: catalogKey(),
+      ProjectionExpression: '#wells',
+      ExpressionAttributeNames: { '#wells': 'wells' },
+      ConsistentRead: true,
+    });
+    const out = await this.forgettingOnFailure(() => this.client.send(command));
     const wells = out.Item?.wells?.M ?? {};
     return Object.entries(wells)
       .map(([well, value]) => metadataOf(entryFromAttribute(well, value)))
@@ -177,7 +188,11 @@ export class WellStore {
   /** Rows with minTenths <= depth <= maxTenths in depth order, every page read; undefined when none. */
   async readFrame(well: string, minTenths: number, maxTenths: number): Promise<ImageFrame | undefined> {
     if (minTenths > maxTenths || wellIdProblem(well)) return undefined;
-    let entry = await this.catalog.read(well);
+    return this.forgettingOnFailure(() => this.readFrameOnce(well, minTenths, maxTenths));
+  }
+
+  private async readFrameOnce(well: string, minTenths: number, maxTenths: number): Promise<ImageFrame | undefined> {
+    let entry = (this.maxStalenessMs > 0 ? this.catalog.recent(well, this.maxStalenessMs) : undefined) ?? (await this.catalog.read(well));
     for (let attempt = 1; entry; attempt++) {
       const inMemory = this.rows.get(entry);
       if (inMemory) return frameOf(inMemory, minTenths, maxTenths);
@@ -245,7 +260,9 @@ export class WellStore {
       generation,
       version: newVersion(),
     };
+    const flipSentAt = performance.now();
     await this.flip(entry, previous);
+    this.catalog.remember(entry, flipSentAt);
     this.logger.info(`well ${well}: ${count} rows now served from ${target}`, { generation });
 
     if (previous) {
@@ -257,6 +274,16 @@ export class WellStore {
       }
     }
     return { metadata: metadataOf(entry), rowsWritten: count };
+  }
+
+  /** A store request that fails makes the next frames read the catalog (an outage is reported, not hidden). */
+  private async forgettingOnFailure<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (err) {
+      this.catalog.forget();
+      throw err;
+    }
   }
 
   private writeOptions(label: string): Parameters<typeof batchWrite>[1] {
