@@ -31,8 +31,9 @@
  * most N ms before it was asked for (that entry was served at a moment after the read was sent): the
  * answer is then at most N ms old, with no DynamoDB request. Rows are never read under such an entry
  * without the check above, and any failed store request drops these entries, so an outage is reported.
- * Two ingests of the same well at the same time are not supported (the second flip fails its condition
- * and reports it); ingests of different wells are independent.
+ * Two ingests of the same well at the same time are not supported: the second flip fails its condition
+ * and reports it, but the invariant assumes one ingest per well at a time (the later one would write
+ * into the slot the earlier one has just made active). Ingests of different wells are independent.
  */
 import {
   CreateTableCommand,
