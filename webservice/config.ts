@@ -19,6 +19,8 @@ export interface ServiceConfig {
   cacheTtlSeconds: number;
   /** How often the datamart listing and ETags are revalidated against S3 (a rewrite is served within twice this). */
   datamartRevalidateSeconds: number;
+  /** 0 (default): every frame is checked against a fresh catalog read; N: frames may be up to N ms old. */
+  imagersMaxStalenessMs: number;
 }
 
 function intFrom(env: NodeJS.ProcessEnv, key: string, fallback: number): number {
@@ -48,5 +50,6 @@ export function serviceConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Serv
     cacheMaxBytes: intFrom(env, 'CACHE_MAX_BYTES', 256 * 1024 * 1024),
     cacheTtlSeconds: intFrom(env, 'CACHE_TTL_SECONDS', 24 * 3600),
     datamartRevalidateSeconds: intFrom(env, 'DATAMART_REVALIDATE_SECONDS', 30),
+    imagersMaxStalenessMs: intFrom(env, 'IMAGERS_MAX_STALENESS_MS', 0),
   };
 }

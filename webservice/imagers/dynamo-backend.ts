@@ -18,7 +18,7 @@ function tableMissing(tableName: string, err: unknown): unknown {
 export function createDynamoImagerBackend(config: ServiceConfig): ImagerBackend {
   const tableName = config.tableName;
   if (!tableName) throw new Error('configuration TABLE_NAME is required for the imager routes');
-  const store = new WellStore({ client: dynamoClient(config.aws), tableName });
+  const store = new WellStore({ client: dynamoClient(config.aws), tableName, maxStalenessMs: config.imagersMaxStalenessMs });
   const guard = async <T>(call: () => Promise<T>): Promise<T> => {
     try {
       return await call();
