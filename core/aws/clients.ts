@@ -5,7 +5,6 @@
  */
 import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { LambdaClient } from '@aws-sdk/client-lambda';
 
 export interface AwsSettings {
   region: string;
@@ -77,14 +76,4 @@ export function dynamoClient(settings: AwsSettings): DynamoDBClient {
       maxAttempts: settings.maxAttempts,
     }),
   );
-}
-
-export function lambdaClient(settings: AwsSettings): LambdaClient {
-  if (!settings.lambdaEndpoint) return new LambdaClient({ region: settings.region, maxAttempts: settings.maxAttempts });
-  return new LambdaClient({
-    region: settings.region,
-    endpoint: settings.lambdaEndpoint,
-    credentials: LOCAL_CREDENTIALS,
-    maxAttempts: settings.maxAttempts,
-  });
 }

@@ -17,7 +17,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
-import { lambdaClient } from '../../core/aws/clients';
+import { lambdaClient } from '../../core/aws/lambda-client';
 import { loadChallengeConfig, type ChallengeConfig } from '../../core/config';
 import { errorMessage } from '../../core/log';
 import { isCliEntry } from '../cli-entry';
