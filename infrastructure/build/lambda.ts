@@ -10,7 +10,20 @@ import { isNodeBuiltin } from './packages';
 import { readLayerModules } from './layer';
 import type { ZipEntry } from './zip';
 
-export const NODE_TARGET = 'node20';
+const NODE_TARGET = 'node20';
+
+/** What every artifact's esbuild run shares: one CommonJS bundle for Node, kept in memory with its metafile. */
+export const NODE_BUNDLE = {
+  bundle: true,
+  platform: 'node',
+  target: NODE_TARGET,
+  format: 'cjs',
+  keepNames: true,
+  charset: 'utf8',
+  write: false,
+  metafile: true,
+  logLevel: 'silent',
+} as const;
 
 export interface HandlerSource {
   /** The file name without extension: the zip holds <name>.js, the handler is <name>.handler. */
@@ -47,17 +60,9 @@ export async function bundleHandlers(root: string): Promise<HandlerBundle> {
     absWorkingDir: root,
     entryPoints: handlers.map((h) => ({ in: h.file, out: h.name })),
     outdir,
-    bundle: true,
+    ...NODE_BUNDLE,
     packages: 'external',
-    platform: 'node',
-    target: NODE_TARGET,
-    format: 'cjs',
-    keepNames: true,
     legalComments: 'none',
-    charset: 'utf8',
-    write: false,
-    metafile: true,
-    logLevel: 'silent',
   });
   const externals = new Map<string, string[]>();
   for (const [out, meta] of Object.entries(result.metafile.outputs)) {

@@ -9,9 +9,9 @@ import path from 'node:path';
 import * as esbuild from 'esbuild';
 import { isNodeBuiltin, nativePackagesAmong, packageNameOf, runtimeDependencies } from './packages';
 import type { ZipEntry } from './zip';
+import { NODE_BUNDLE } from './lambda';
 
 export const LAYER_MODULES_FILE = path.join('layer', 'modules.json');
-const LAYER_TARGET = 'node20';
 
 interface LayerModulesFile {
   modules: string[];
@@ -86,17 +86,9 @@ export async function bundleLayer(root: string, modules: readonly string[]): Pro
         absWorkingDir: root,
         stdin: { contents: `module.exports = require(${JSON.stringify(m)});\n`, resolveDir: root, sourcefile: `layer-entry-${m}.js`, loader: 'js' },
         outfile: path.join(root, 'build', '.layer', name),
-        bundle: true,
-        platform: 'node',
-        target: LAYER_TARGET,
-        format: 'cjs',
+        ...NODE_BUNDLE,
         minify: true,
-        keepNames: true,
         legalComments: 'eof',
-        charset: 'utf8',
-        write: false,
-        metafile: true,
-        logLevel: 'silent',
         plugins: [siblingsExternal(resolved, m)],
       });
       const read = Object.keys(result.metafile.inputs).filter((i) => !i.startsWith('<stdin>') && !i.startsWith('layer-entry-'));

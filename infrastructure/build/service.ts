@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import * as esbuild from 'esbuild';
-import { NODE_TARGET } from './lambda';
+import { NODE_BUNDLE } from './lambda';
 import { nativePackagesAmong } from './packages';
 import type { OutputFile } from './outputs';
 
@@ -48,16 +48,8 @@ export async function bundleService(root: string): Promise<ServiceBundle> {
     absWorkingDir: root,
     entryPoints: [path.join(root, SERVICE_ENTRY)],
     outfile: path.join(root, 'build', '.webservice', SERVICE_MAIN),
-    bundle: true,
-    platform: 'node',
-    target: NODE_TARGET,
-    format: 'cjs',
-    keepNames: true,
+    ...NODE_BUNDLE,
     legalComments: 'eof',
-    charset: 'utf8',
-    write: false,
-    metafile: true,
-    logLevel: 'silent',
     plugins: [swaggerAssetsBesideBundle],
   });
   const inputs = Object.keys(result.metafile.inputs);
