@@ -4,7 +4,7 @@
  * need DynamoDB keep answering, and the service recovers by itself (no restart).
  */
 import test from 'ava';
-import { describe, detailOf, eventually, get, type Answer } from './helpers/fetching';
+import { describe, eventually, get, is503WithDetail } from './helpers/fetching';
 import { goldenFrame, loadWellSample, egridWorkbookPath, wellSlice } from './helpers/datasets';
 import { startRestartableEmulators, type RestartableEmulators } from './helpers/restartable-emulators';
 import { createStores, MARTS_BUCKET, seedDatamart, seedWell, TABLE } from './helpers/seed';
@@ -24,8 +24,6 @@ test.after.always(async () => {
   await service?.close();
   await emulators?.close();
 });
-
-const is503WithDetail = (answer: Answer): boolean => answer.status === 503 && detailOf(answer) !== undefined;
 
 test.serial('DynamoDB stopped: imager routes and /health answer 503 {"detail"}, plants keep answering; back: recovery without a restart', async (t) => {
   const sample = await loadWellSample(t);

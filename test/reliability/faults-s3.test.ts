@@ -5,7 +5,7 @@
  * answering; everything recovers by itself once S3 is back.
  */
 import test from 'ava';
-import { describe, detailOf, eventually, get, type Answer } from './helpers/fetching';
+import { describe, detailOf, eventually, get, is503WithDetail } from './helpers/fetching';
 import { egridWorkbookPath, loadWellSample, wellSlice } from './helpers/datasets';
 import { startRestartableEmulators, type RestartableEmulators } from './helpers/restartable-emulators';
 import { createStores, MARTS_BUCKET, seedDatamart, seedWell, TABLE } from './helpers/seed';
@@ -28,8 +28,6 @@ test.after.always(async () => {
   await service?.close();
   await emulators?.close();
 });
-
-const is503WithDetail = (answer: Answer): boolean => answer.status === 503 && detailOf(answer) !== undefined;
 
 test.serial('S3 stopped: loaded datamart from memory or 503, unloaded one 503, /health 503, imagers unaffected; back: recovery without a restart', async (t) => {
   const sample = await loadWellSample(t);

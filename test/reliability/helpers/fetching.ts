@@ -24,6 +24,9 @@ export function detailOf(answer: Answer): string | undefined {
   return undefined;
 }
 
+/** The service's answer when a backing store is unreachable: 503 with a {"detail"} body. */
+export const is503WithDetail = (answer: Answer): boolean => answer.status === 503 && detailOf(answer) !== undefined;
+
 export function describe(answer: Answer): string {
   return `${answer.status} ${answer.contentType} ${answer.body.subarray(0, 300).toString('utf8')}`;
 }
