@@ -25,7 +25,7 @@ function disabledPrefixes(enabled: RouteGroup[]): Set<string> {
   return disabled;
 }
 
-type OpenApiDocument = { paths: Record<string, unknown>; components?: { schemas?: Record<string, unknown> } } & Record<string, unknown>;
+type OpenApiDocument = { paths: Record<string, unknown>; components?: Record<string, Record<string, unknown> | undefined> } & Record<string, unknown>;
 
 const SCHEMA_REF = /"#\/components\/schemas\/([^"]+)"/g;
 
@@ -51,7 +51,9 @@ export function openApiFor(enabled: RouteGroup[]): OpenApiDocument {
   const allSchemas = doc.components?.schemas ?? {};
   const used = referencedSchemas(paths, allSchemas);
   const schemas = Object.fromEntries(Object.entries(allSchemas).filter(([name]) => used.has(name)));
-  return { ...doc, paths, components: { ...doc.components, schemas } };
+  // tsoa writes empty component maps; an empty securitySchemes still makes Swagger UI offer "Authorize".
+  const components = Object.fromEntries(Object.entries({ ...doc.components, schemas }).filter(([, value]) => Object.keys(value ?? {}).length > 0));
+  return { ...doc, paths, components };
 }
 
 function validationDetail(err: ValidateError): string {
