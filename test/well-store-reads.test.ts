@@ -8,9 +8,9 @@ import { DeleteTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamod
 import { dynamoClient } from '../core/aws/clients';
 import { createWellTable, WellStore, type WellRows } from '../core/well/store';
 import { startEmulators, type TestEmulators } from './helpers/emulators';
+import { countCommands, freshWellTable, makeRows, range } from './helpers/well-tables';
 
 let emu: TestEmulators;
-let tables = 0;
 
 test.before(async () => {
   emu = await startEmulators();
@@ -19,34 +19,16 @@ test.after.always(async () => {
   await emu?.close();
 });
 
-async function freshTable(): Promise<{ client: DynamoDBClient; tableName: string; writer: WellStore }> {
-  const client = dynamoClient(emu.settings);
-  const tableName = `reads-${++tables}`;
-  await createWellTable(client, tableName);
-  return { client, tableName, writer: new WellStore({ client, tableName }) };
-}
+const freshTable = async () => {
+  const { store: writer, ...table } = await freshWellTable(emu.settings, 'reads');
+  return { ...table, writer };
+};
 
 /** A reader with its own client (as the service is a process of its own), and the commands it sends. */
 function reader(tableName: string, options: { rowCacheBytes?: number } = {}): { store: WellStore; client: DynamoDBClient; counts: Map<string, number> } {
   const client = dynamoClient(emu.settings);
-  const counts = new Map<string, number>();
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      counts.set(context.commandName!, (counts.get(context.commandName!) ?? 0) + 1);
-      return next(args);
-    },
-    { step: 'initialize' },
-  );
-  return { store: new WellStore({ client, tableName, ...options }), client, counts };
+  return { store: new WellStore({ client, tableName, ...options }), client, counts: countCommands(client) };
 }
-
-function makeRows(depthsTenths: number[], width: number, version: number): WellRows {
-  const pixels = new Uint8Array(depthsTenths.length * width);
-  for (let r = 0; r < depthsTenths.length; r++) for (let c = 0; c < width; c++) pixels[r * width + c] = (version * 50 + r + c) % 256;
-  return { depthsTenths, width, pixels };
-}
-
-const range = (from: number, count: number): number[] => Array.from({ length: count }, (_, i) => from + i);
 
 /** Rows r..r+n of makeRows' pixels. */
 const rowsOf = (rows: WellRows, from: number, to: number): Uint8Array => rows.pixels.slice(from * rows.width, to * rows.width);

@@ -8,15 +8,15 @@ import { dynamoClient, s3Client } from '../core/aws/clients';
 import { parseWellCsv } from '../core/well/csv';
 import { ingestWell } from '../core/well/ingest';
 import { resizeRows } from '../core/well/resize';
-import { CATALOG_KEY, createWellTable, WellStore, type WellRows } from '../core/well/store';
+import { CATALOG_KEY, WellStore } from '../core/well/store';
 import { createDynamoImagerBackend } from '../webservice/imagers/dynamo-backend';
 import { serviceConfigFromEnv } from '../webservice/config';
 import { isStoreUnavailable } from '../webservice/errors';
 import { startEmulators, type TestEmulators } from './helpers/emulators';
+import { countCommands, freshWellTable, makeRows, range } from './helpers/well-tables';
 import { PROJECT_ROOT, requireShared } from './helpers/shared';
 
 let emu: TestEmulators;
-let tables = 0;
 
 test.before(async () => {
   emu = await startEmulators();
@@ -25,35 +25,7 @@ test.after.always(async () => {
   await emu?.close();
 });
 
-/** A fresh table per test, so tests run concurrently without sharing state. */
-async function freshTable(): Promise<{ client: DynamoDBClient; tableName: string; store: WellStore }> {
-  const client = dynamoClient(emu.settings);
-  const tableName = `imagers-${++tables}`;
-  await createWellTable(client, tableName);
-  return { client, tableName, store: new WellStore({ client, tableName }) };
-}
-
-/** Counts the commands a client sends, by name (a real client; nothing is intercepted). */
-function countCommands(client: DynamoDBClient): Map<string, number> {
-  const counts = new Map<string, number>();
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      counts.set(context.commandName!, (counts.get(context.commandName!) ?? 0) + 1);
-      return next(args);
-    },
-    { step: 'initialize' },
-  );
-  return counts;
-}
-
-/** rows × width synthetic pixels whose values identify the version, row and column. */
-function makeRows(depthsTenths: number[], width: number, version: number): WellRows {
-  const pixels = new Uint8Array(depthsTenths.length * width);
-  for (let r = 0; r < depthsTenths.length; r++) for (let c = 0; c < width; c++) pixels[r * width + c] = (version * 50 + r + c) % 256;
-  return { depthsTenths, width, pixels };
-}
-
-const range = (from: number, count: number): number[] => Array.from({ length: count }, (_, i) => from + i);
+const freshTable = () => freshWellTable(emu.settings, 'imagers');
 
 /** Every row item in the table (the catalog excluded), as hash key → depths. */
 async function tableRows(client: DynamoDBClient, tableName: string): Promise<Map<string, number[]>> {

@@ -1,0 +1,36 @@
+/** Well-store test fixtures over the DynamoDB emulator: fresh tables, counted commands, synthetic rows. */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { dynamoClient, type AwsSettings } from '../../core/aws/clients';
+import { createWellTable, WellStore, type WellRows } from '../../core/well/store';
+
+let tables = 0;
+
+/** A fresh table per test, so tests run concurrently without sharing state. */
+export async function freshWellTable(settings: AwsSettings, prefix: string): Promise<{ client: DynamoDBClient; tableName: string; store: WellStore }> {
+  const client = dynamoClient(settings);
+  const tableName = `${prefix}-${++tables}`;
+  await createWellTable(client, tableName);
+  return { client, tableName, store: new WellStore({ client, tableName }) };
+}
+
+/** Counts the commands a client sends, by name (a real client; nothing is intercepted). */
+export function countCommands(client: DynamoDBClient): Map<string, number> {
+  const counts = new Map<string, number>();
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      counts.set(context.commandName!, (counts.get(context.commandName!) ?? 0) + 1);
+      return next(args);
+    },
+    { step: 'initialize' },
+  );
+  return counts;
+}
+
+/** rows × width synthetic pixels whose values identify the version, row and column. */
+export function makeRows(depthsTenths: number[], width: number, version: number): WellRows {
+  const pixels = new Uint8Array(depthsTenths.length * width);
+  for (let r = 0; r < depthsTenths.length; r++) for (let c = 0; c < width; c++) pixels[r * width + c] = (version * 50 + r + c) % 256;
+  return { depthsTenths, width, pixels };
+}
+
+export const range = (from: number, count: number): number[] => Array.from({ length: count }, (_, i) => from + i);
