@@ -40,6 +40,7 @@ import {
   DescribeTableCommand,
   GetItemCommand,
   QueryCommand,
+  type QueryCommandInput,
   ResourceInUseException,
   UpdateItemCommand,
   waitUntilTableExists,
@@ -391,22 +392,13 @@ export class WellStore {
   /** Deletes every row under one hash key; returns how many there were. */
   private async deleteSlot(hashKey: string, label: string): Promise<number> {
     const deletes: WriteRequest[] = [];
-    let startKey: Record<string, AttributeValue> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: '#well = :key',
-          ProjectionExpression: '#well, #depth',
-          ExpressionAttributeNames: { '#well': 'well', '#depth': 'depth' },
-          ExpressionAttributeValues: { ':key': { S: hashKey } },
-          ExclusiveStartKey: startKey,
-          ConsistentRead: true,
-        }),
-      );
-      for (const item of page.Items ?? []) deletes.push({ DeleteRequest: { Key: { well: item.well, depth: item.depth } } });
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    const items = this.queryAllPages({
+      KeyConditionExpression: '#well = :key',
+      ProjectionExpression: '#well, #depth',
+      ExpressionAttributeNames: { '#well': 'well', '#depth': 'depth' },
+      ExpressionAttributeValues: { ':key': { S: hashKey } },
+    });
+    for await (const item of items) deletes.push({ DeleteRequest: { Key: { well: item.well!, depth: item.depth! } } });
     if (deletes.length > 0) await batchWrite(deletes, this.writeOptions(label));
     return deletes.length;
   }
@@ -415,37 +407,38 @@ export class WellStore {
     const { well, width } = entry;
     const depthsTenths: number[] = [];
     const images: Uint8Array[] = [];
-    let startKey: Record<string, AttributeValue> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: '#well = :key AND #depth BETWEEN :min AND :max',
-          ProjectionExpression: '#depth, #image',
-          ExpressionAttributeNames: { '#well': 'well', '#depth': 'depth', '#image': 'image' },
-          ExpressionAttributeValues: {
-            ':key': { S: slotKey(well, entry.generation) },
-            ':min': { N: String(minTenths) },
-            ':max': { N: String(maxTenths) },
-          },
-          ExclusiveStartKey: startKey,
-          Limit: this.options.pageLimit,
-          ConsistentRead: true,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        const image = item.image?.B;
-        const depth = Number(item.depth?.N ?? NaN);
-        if (!image || image.length !== width) {
-          throw new Error(`well ${well}: row at depth ${depth / 10} holds ${image?.length ?? 0} bytes, expected ${width}`);
-        }
-        depthsTenths.push(depth);
-        images.push(image);
+    const items = this.queryAllPages({
+      KeyConditionExpression: '#well = :key AND #depth BETWEEN :min AND :max',
+      ProjectionExpression: '#depth, #image',
+      ExpressionAttributeNames: { '#well': 'well', '#depth': 'depth', '#image': 'image' },
+      ExpressionAttributeValues: {
+        ':key': { S: slotKey(well, entry.generation) },
+        ':min': { N: String(minTenths) },
+        ':max': { N: String(maxTenths) },
+      },
+      Limit: this.options.pageLimit,
+    });
+    for await (const item of items) {
+      const image = item.image?.B;
+      const depth = Number(item.depth?.N ?? NaN);
+      if (!image || image.length !== width) {
+        throw new Error(`well ${well}: row at depth ${depth / 10} holds ${image?.length ?? 0} bytes, expected ${width}`);
       }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+      depthsTenths.push(depth);
+      images.push(image);
+    }
     const pixels = new Uint8Array(images.length * width);
     images.forEach((image, r) => pixels.set(image, r * width));
     return { well, depthsTenths, width, pixels };
+  }
+
+  /** Every item a strongly consistent Query returns, page after page (LastEvaluatedKey): never a truncated answer. */
+  private async *queryAllPages(input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey' | 'ConsistentRead'>): AsyncGenerator<Record<string, AttributeValue>> {
+    let startKey: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await this.client.send(new QueryCommand({ ...input, TableName: this.tableName, ExclusiveStartKey: startKey, ConsistentRead: true }));
+      yield* page.Items ?? [];
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
   }
 }
