@@ -129,7 +129,12 @@ test.serial('eGRID ETL killed halfway through the datamart PUT: the running serv
  * whole before s3rver writes anything): the PUT cut off above must leave the previous datamart, whole.
  */
 test.serial('after that kill the datamart object is still the previous file, and a new service serves it', async (t) => {
-  if (!egridKill) return t.fail('the kill scenario did not run');
+  if (!egridKill) {
+    // The scenario needs ../shared: under CI its own test has failed already; elsewhere it was skipped.
+    if (process.env.CI === 'true') return t.fail('the kill scenario did not run');
+    t.log('skipped: the kill scenario did not run (../shared is not beside the project)');
+    return t.pass();
+  }
   const s3 = s3Client(emulators.settings);
   t.teardown(() => s3.destroy());
   const head = await s3.send(new HeadObjectCommand({ Bucket: MARTS_BUCKET, Key: datamartKey(2018) }));
