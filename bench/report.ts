@@ -35,6 +35,8 @@ function etlTable(report: BenchReport): string {
     ['well parse+resize, cold (rows/s)', cell(wellParseResize.ours, (v) => rowsPerSecond(v.rows, v.coldMs)), cell(wellParseResize.reference, (v) => rowsPerSecond(v.rows, v.coldMs)), ratio(wellParseResize.ours, wellParseResize.reference, (v: ParseResize) => v.rows / v.coldMs, true)],
     ['well parse+resize, warm median (rows/s)', cell(wellParseResize.ours, (v) => (v.warmMedianMs ? rowsPerSecond(v.rows, v.warmMedianMs) : '')), '', ''],
     ['well CSV → DynamoDB, work (rows/s)', cell(wellIngest.ours, (v) => rowsPerSecond(v.rows, v.workMs)), cell(wellIngest.reference, (v) => rowsPerSecond(v.rows, v.workMs)), ratio(wellIngest.ours, wellIngest.reference, (v: EtlRun) => v.rows / v.workMs, true)],
+    ['well CSV → DynamoDB, write phase (s)', cell(wellIngest.ours, (v) => (v.writeMs === undefined ? '?' : seconds(v.writeMs))), cell(wellIngest.reference, (v) => (v.writeMs === undefined ? '?' : seconds(v.writeMs))), ratio(wellIngest.ours, wellIngest.reference, (v: EtlRun) => v.writeMs, false)],
+    ['well CSV → DynamoDB, emulator CPU (s)', cell(wellIngest.ours, (v) => (v.emulatorCpuMs === undefined ? '?' : seconds(v.emulatorCpuMs))), cell(wellIngest.reference, (v) => (v.emulatorCpuMs === undefined ? '?' : seconds(v.emulatorCpuMs))), ''],
     ['well CSV → DynamoDB, whole process (s)', cell(wellIngest.ours, (v) => seconds(v.wallMs)), cell(wellIngest.reference, (v) => seconds(v.wallMs)), ratio(wellIngest.ours, wellIngest.reference, (v: EtlRun) => v.wallMs, false)],
     ['well CSV → DynamoDB, peak RSS (MB)', cell(wellIngest.ours, (v) => v.peakRssMb?.toFixed(0) ?? '?'), cell(wellIngest.reference, (v) => v.peakRssMb?.toFixed(0) ?? '?'), ''],
   ];

@@ -11,6 +11,10 @@ export interface EtlRun {
   peakRssMb?: number;
   /** With --etl-runs N: the work time of every run (the best one is reported above). */
   allWorkMs?: number[];
+  /** Well ingest: the part of workMs spent writing to DynamoDB (the rest is download, parse, resize). */
+  writeMs?: number;
+  /** Well ingest: CPU the DynamoDB emulator process used during the run (its share of the work). */
+  emulatorCpuMs?: number;
 }
 
 /** A measurement that may have failed: the value, or why there is none. */

@@ -66,7 +66,7 @@ async function main(argv: string[]): Promise<number> {
     const emulators = await startBenchEmulators(workDir, challenge1.aws_region);
     log(`emulators: S3 ${emulators.settings.s3Endpoint}, DynamoDB ${emulators.settings.dynamodbEndpoint}`);
 
-    const { etl, referenceDatamartDir } = await runEtlBench({ challenge1, challenge2, aws: emulators.settings, workDir, reference: python.ok, runs: options.etlRuns, log });
+    const { etl, referenceDatamartDir } = await runEtlBench({ challenge1, challenge2, aws: emulators.settings, workDir, reference: python.ok, runs: options.etlRuns, dynamoPid: emulators.processes.find((p) => p.name === 'dynamodb emulator')?.pid, log });
     report.etl = etl;
 
     const profileDir = options.profile ? path.join(RESULTS_DIR, 'profiles', report.startedAt.replace(/[:.]/g, '-')) : undefined;

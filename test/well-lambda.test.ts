@@ -40,8 +40,10 @@ test.serial('the handler ingests the sample from S3 into DynamoDB, bit-exact wit
   const summary = await handler({ bucket: BUCKET, key: 'raw/well_imager_200.csv' });
   t.log(`ingest of the sample into dynalite: ${JSON.stringify(summary)}`);
   t.false(Array.isArray(summary));
-  const { durationMs, ...rest } = summary as Exclude<typeof summary, unknown[]>;
+  const { durationMs, phasesMs, ...rest } = summary as Exclude<typeof summary, unknown[]>;
   t.true(Number.isInteger(durationMs) && durationMs > 0);
+  t.true(Object.values(phasesMs).every((ms) => Number.isInteger(ms) && ms >= 0));
+  t.true(phasesMs.readParse + phasesMs.resize + phasesMs.write <= durationMs + 2, 'the phases are parts of the duration');
   t.deepEqual(rest, {
     well: 'well_imager_200',
     source: 's3://raw/raw/well_imager_200.csv',

@@ -38,7 +38,10 @@ export interface IngestSummary {
   maxDepth: number;
   inputWidth: number;
   width: number;
+  /** Handler work, from the first S3 request to the last DynamoDB write. */
   durationMs: number;
+  /** Where durationMs went: download + parse + validation (streamed together), resize, DynamoDB writes. */
+  phasesMs: { readParse: number; resize: number; write: number };
 }
 
 /** `raw/well_imager_200.csv` → `well_imager_200`. */
@@ -68,14 +71,15 @@ export async function ingestWell(request: IngestRequest, deps: IngestDeps): Prom
   if (!(body instanceof Readable)) throw new Error(`${source}: S3 returned no readable body`);
 
   const parsed = await parseWellCsv(body, { source });
-  const parsedMs = performance.now() - started;
+  const parsedAt = performance.now();
   const pixels = resizeRows(parsed.pixels, parsed.width, deps.imagesSize);
-  logger.info(`${source}: ${parsed.depthsTenths.length} rows parsed and resized ${parsed.width} → ${deps.imagesSize}`, {
-    parseMs: Math.round(parsedMs),
-    resizeMs: Math.round(performance.now() - started - parsedMs),
-  });
+  const resizedAt = performance.now();
+  const readParse = Math.round(parsedAt - started);
+  const resize = Math.round(resizedAt - parsedAt);
+  logger.info(`${source}: ${parsed.depthsTenths.length} rows parsed and resized ${parsed.width} → ${deps.imagesSize}`, { readParseMs: readParse, resizeMs: resize });
 
   const { metadata, rowsWritten } = await deps.store.replaceWell(well, { depthsTenths: parsed.depthsTenths, width: deps.imagesSize, pixels }, source);
+  const finished = performance.now();
   return {
     well,
     source,
@@ -86,6 +90,7 @@ export async function ingestWell(request: IngestRequest, deps: IngestDeps): Prom
     maxDepth: metadata.maxDepthTenths / 10,
     inputWidth: parsed.width,
     width: deps.imagesSize,
-    durationMs: Math.round(performance.now() - started),
+    durationMs: Math.round(finished - started),
+    phasesMs: { readParse, resize, write: Math.round(finished - resizedAt) },
   };
 }

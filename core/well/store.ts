@@ -292,7 +292,7 @@ export class WellStore {
     return {
       client: this.client,
       tableName: this.tableName,
-      concurrency: this.options.writeConcurrency ?? 8,
+      concurrency: this.options.writeConcurrency ?? 16,
       progressEvery: this.options.progressEvery ?? 2000,
       logger: this.logger,
       label,
