@@ -4,8 +4,8 @@
  * as `{results}` when a notification carries several); a rejected workbook fails the invocation with
  * the error naming what is missing.
  */
-import { awsSettingsFromEnv, s3Client } from '../core/aws/clients';
 import { runEgridEtl, type EgridEtlSummary } from '../core/egrid/etl';
+import { invocationS3Client } from './clients';
 import { sourceObjects } from './events';
 
 export type EgridHandlerResult = EgridEtlSummary | { results: EgridEtlSummary[] };
@@ -15,16 +15,12 @@ export const handler = async (event: unknown): Promise<EgridHandlerResult> => {
   if (!datamartsBucket) throw new Error('environment variable DATAMARTS_BUCKET is not set');
   const objects = sourceObjects(event);
   const year = yearOfEvent(event);
-  const s3 = s3Client(awsSettingsFromEnv());
-  try {
-    const results: EgridEtlSummary[] = [];
-    for (const object of objects) {
-      results.push(await runEgridEtl(s3, { sourceBucket: object.bucket, sourceKey: object.key, datamartsBucket, year }));
-    }
-    return results.length === 1 ? results[0] : { results };
-  } finally {
-    s3.destroy();
+  const s3 = invocationS3Client();
+  const results: EgridEtlSummary[] = [];
+  for (const object of objects) {
+    results.push(await runEgridEtl(s3, { sourceBucket: object.bucket, sourceKey: object.key, datamartsBucket, year }));
   }
+  return results.length === 1 ? results[0] : { results };
 };
 
 /** The event's optional `year` (a number or a numeric string, as the original accepted). */

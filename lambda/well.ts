@@ -4,10 +4,10 @@
  * DYNAMODB_ENDPOINT. Returns the ingest summary (an array of them for a notification with several
  * records); any problem is thrown with a message naming it.
  */
-import { awsSettingsFromEnv, dynamoClient, s3Client } from '../core/aws/clients';
 import { createLogger } from '../core/log';
 import { DEFAULT_IMAGES_SIZE, ingestWell, type IngestSummary } from '../core/well/ingest';
 import { WellStore } from '../core/well/store';
+import { invocationDynamoClient, invocationS3Client } from './clients';
 import { sourceObjects } from './events';
 
 const logger = createLogger('lambda-well');
@@ -39,20 +39,13 @@ export const handler = async (event: unknown): Promise<IngestSummary | IngestSum
   const config = configFromEnv(process.env);
   const objects = sourceObjects(event);
   const well = wellFromEvent(event);
-  const aws = awsSettingsFromEnv(process.env);
-  const s3 = s3Client(aws);
-  const client = dynamoClient(aws);
-  const store = new WellStore({ client, tableName: config.tableName, logger });
-  try {
-    const summaries: IngestSummary[] = [];
-    for (const object of objects) {
-      const summary = await ingestWell({ ...object, well }, { s3, store, imagesSize: config.imagesSize, logger });
-      logger.info('ingest done', { ...summary });
-      summaries.push(summary);
-    }
-    return summaries.length === 1 ? summaries[0] : summaries;
-  } finally {
-    s3.destroy();
-    client.destroy();
+  const s3 = invocationS3Client();
+  const store = new WellStore({ client: invocationDynamoClient(), tableName: config.tableName, logger });
+  const summaries: IngestSummary[] = [];
+  for (const object of objects) {
+    const summary = await ingestWell({ ...object, well }, { s3, store, imagesSize: config.imagesSize, logger });
+    logger.info('ingest done', { ...summary });
+    summaries.push(summary);
   }
+  return summaries.length === 1 ? summaries[0] : summaries;
 };
