@@ -3,7 +3,7 @@ import type { CatalogEntry } from '../core/well/catalog';
 import { frameOf, RowCache, rowsBytes, type WellRowsInMemory } from '../core/well/row-cache';
 
 function entry(well: string, rows: number, width: number, version = 'v1'): CatalogEntry {
-  return { well, minDepthTenths: 0, maxDepthTenths: rows - 1, rows, width, source: 's', ingestedAt: '2026-01-01T00:00:00.000Z', generation: 0, version };
+  return { well, minDepthTenths: 0, maxDepthTenths: rows - 1, rows, width, source: 's', ingestedAt: '2026-01-01T00:00:00.000Z', generation: 0, version, ticket: 0, cleanedBelow: 0 };
 }
 
 function wellRows(e: CatalogEntry, depths = Array.from({ length: e.rows }, (_, i) => i * 10)): WellRowsInMemory {

@@ -2,18 +2,17 @@ import test from 'ava';
 import { spawn } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import path from 'node:path';
-import { ScanCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { dynamoClient, s3Client } from '../core/aws/clients';
 import { parseWellCsv } from '../core/well/csv';
 import { ingestWell } from '../core/well/ingest';
 import { resizeRows } from '../core/well/resize';
-import { CATALOG_KEY, WellStore } from '../core/well/store';
+import { WellStore } from '../core/well/store';
 import { createDynamoImagerBackend } from '../webservice/imagers/dynamo-backend';
 import { serviceConfigFromEnv } from '../webservice/config';
 import { isStoreUnavailable } from '../webservice/errors';
 import { startEmulators, type TestEmulators } from './helpers/emulators';
-import { countCommands, freshWellTable, makeRows, range } from './helpers/well-tables';
+import { countCommands, freshWellTable, makeRows, range, tableRows } from './helpers/well-tables';
 import { PROJECT_ROOT, requireShared } from './helpers/shared';
 
 let emu: TestEmulators;
@@ -26,22 +25,6 @@ test.after.always(async () => {
 });
 
 const freshTable = () => freshWellTable(emu.settings, 'imagers');
-
-/** Every row item in the table (the catalog excluded), as hash key → depths. */
-async function tableRows(client: DynamoDBClient, tableName: string): Promise<Map<string, number[]>> {
-  const rows = new Map<string, number[]>();
-  let startKey: Record<string, import('@aws-sdk/client-dynamodb').AttributeValue> | undefined;
-  do {
-    const page = await client.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey: startKey }));
-    for (const item of page.Items ?? []) {
-      const key = item.well.S!;
-      if (key === CATALOG_KEY) continue;
-      rows.set(key, [...(rows.get(key) ?? []), Number(item.depth.N)].sort((a, b) => a - b));
-    }
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-  return rows;
-}
 
 test('the whole sample, read back through 55 forced small pages, returns all 5,460 rows in depth order', async (t) => {
   const file = requireShared(t, 'data', 'well', 'well_imager_200.csv');
@@ -92,9 +75,9 @@ test('re-ingesting a well with fewer rows leaves exactly the new rows in the tab
   const meta = await store.getWell('w');
   t.like(meta, { well: 'w', rows: 30, minDepthTenths: 1050, maxDepthTenths: 1079, width: 4, source: 'second' });
 
-  // A third ingest goes back to the first slot and still leaves only its own rows.
+  // Each ingest has a slot of its own (its ticket): the third leaves only its rows too.
   await store.replaceWell('w', makeRows([5, 6], 4, 3), 'third');
-  t.deepEqual(await tableRows(client, tableName), new Map([['w', [5, 6]]]));
+  t.deepEqual(await tableRows(client, tableName), new Map([['w#2', [5, 6]]]));
   t.deepEqual((await store.readFrame('w', 0, 99999))!.depthsTenths, [5, 6]);
 });
 
@@ -166,7 +149,7 @@ test('an ingest whose writer fails partway leaves the previous data readable, an
 
   const third = makeRows(range(700, 10), 6, 3);
   await store.replaceWell('w', third, 'third');
-  t.deepEqual(await tableRows(client, tableName), new Map([['w#1', range(700, 10)]]));
+  t.deepEqual(await tableRows(client, tableName), new Map([['w#2', range(700, 10)]]), "the failed ingest's rows are gone too");
   t.deepEqual((await store.readFrame('w', 0, 99999))!.pixels, third.pixels);
 });
 

@@ -1,7 +1,8 @@
 /**
- * The well table's catalog item (well `#catalog`, depth 0): a map well → entry, where an entry is the
- * well's metadata plus what the store needs to serve it: `generation` (the active slot is generation % 2)
- * and `version`, a random id of the ingest that wrote the entry.
+ * The well table's catalog item (well `#catalog`, depth 0): `wells`, a map well → entry, where an entry is
+ * the well's metadata plus what the store needs to serve it (the ticket of the ingest that wrote it, which
+ * names its slot; `version`, a random id of that ingest); and `tickets`, a map well → the last ticket
+ * handed out to an ingest of that well.
  */
 import { randomUUID } from 'node:crypto';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
@@ -10,9 +11,14 @@ import type { WellMetadata } from './types';
 export const CATALOG_KEY = '#catalog';
 
 export interface CatalogEntry extends WellMetadata {
+  /** Ingests served so far for this well, this one included, minus one. */
   generation: number;
   /** Unique per ingest; '' in entries written before it existed. */
   version: string;
+  /** The ingest's ticket: its rows are under the slot this names (see store.ts). */
+  ticket: number;
+  /** Every slot of a ticket below this (other than this entry's) is known to be empty. */
+  cleanedBelow: number;
 }
 
 export const catalogKey = (): Record<string, AttributeValue> => ({ well: { S: CATALOG_KEY }, depth: { N: '0' } });
@@ -31,8 +37,13 @@ export function sameVersion(a: CatalogEntry, b: CatalogEntry): boolean {
 const str = (value: AttributeValue | undefined): string => value?.S ?? '';
 const num = (value: AttributeValue | undefined): number => Number(value?.N ?? NaN);
 
+/**
+ * Entries written before tickets existed kept their rows in slot generation % 2 (the only two slots
+ * then) and never swept anything: their ticket is that slot's, and nothing below 0 is known empty.
+ */
 export function entryFromAttribute(well: string, value: AttributeValue): CatalogEntry {
   const m = value.M ?? {};
+  const generation = num(m.generation);
   return {
     well,
     minDepthTenths: num(m.minDepthTenths),
@@ -41,8 +52,10 @@ export function entryFromAttribute(well: string, value: AttributeValue): Catalog
     width: num(m.width),
     source: str(m.source),
     ingestedAt: str(m.ingestedAt),
-    generation: num(m.generation),
+    generation,
     version: str(m.version),
+    ticket: m.ticket ? num(m.ticket) : generation % 2,
+    cleanedBelow: m.cleanedBelow ? num(m.cleanedBelow) : 0,
   };
 }
 
@@ -57,11 +70,13 @@ export function entryToAttribute(entry: CatalogEntry): AttributeValue {
       ingestedAt: { S: entry.ingestedAt },
       generation: { N: String(entry.generation) },
       version: { S: entry.version },
+      ticket: { N: String(entry.ticket) },
+      cleanedBelow: { N: String(entry.cleanedBelow) },
     },
   };
 }
 
 export function metadataOf(entry: CatalogEntry): WellMetadata {
-  const { generation: _generation, version: _version, ...metadata } = entry;
+  const { generation: _generation, version: _version, ticket: _ticket, cleanedBelow: _cleanedBelow, ...metadata } = entry;
   return metadata;
 }

@@ -1,20 +1,24 @@
 /**
  * The well-imager table (SPEC §4.4): hash `well` (S), range `depth` (N, tenths of a foot), `image` (B).
  *
- * Design — two slots per well and one catalog item (core/well/catalog.ts):
- * - a well's rows live under one of two hash keys, slot 0 = `<well>` (the original layout) or
- *   slot 1 = `<well>#1`; well ids may not contain `#`, so no well's slot can collide with another's;
- * - the catalog item holds a map well → entry (WellMetadata + `generation` + `version`, a random id of
- *   the ingest); the active slot is generation % 2. Listing wells is one GetItem, never a Scan. The
- *   item's 400 KB limit allows a few thousand wells;
- * - re-ingest: empty the inactive slot (leftovers of an earlier killed ingest), write every new row into
- *   it, then flip the catalog entry with one conditional UpdateItem (generation + 1, new version), then
- *   delete the old slot's rows. Until the flip, readers see the previous data whole; after it, only the
- *   new rows; a failed or killed ingest never reaches the flip. Leftover rows of an interrupted cleanup
- *   sit in the inactive slot, unserved, and are removed by the next ingest of that well.
+ * Design — one slot per ingest, named by a ticket, and one catalog item (core/well/catalog.ts):
+ * - each ingest of a well takes the well's next ticket n from an atomic counter in the catalog item and
+ *   writes its rows under hash key `<well>` (n = 0, the original layout) or `<well>#n`; well ids may not
+ *   contain `#`, so no well's slot can collide with another's, and no two ingests share a slot;
+ * - the catalog item holds a map well → entry (WellMetadata + the ticket and `version`, a random id of the
+ *   ingest). Listing wells is one GetItem, never a Scan. The item's 400 KB limit allows a few thousand wells;
+ * - an ingest writes every row into its slot, then flips the catalog entry to itself with one
+ *   conditional UpdateItem that succeeds only while no later ticket is served, then sweeps: deletes the
+ *   slots of every ticket below its own not yet known empty (the replaced entry's rows, and any left by an
+ *   interrupted or superseded ingest). Until the flip, readers see the previous data whole; after it, only
+ *   the new rows; a failed or killed ingest never reaches the flip, and the next applied one sweeps its rows.
+ * - two ingests of one well at once: each writes only its own slot, so the served rows are never mixed;
+ *   the later ticket is the one left served (an earlier one that loses its flip deletes its own rows and
+ *   reports it).
  *
- * Invariant: a slot is written (cleared, then filled) only while it is inactive, and deleted only after
- * the flip away from it; so while an entry E is the served one, E's slot holds exactly E's rows.
+ * Invariant: a slot is written only by the ingest holding its ticket, before its flip, and deleted only
+ * when its ticket can no longer be served (below a served ticket) or by that ingest after losing its
+ * flip; so while an entry E is the served one, E's slot holds exactly E's rows.
  *
  * Readers (readFrame) rely on it, with one strongly consistent catalog read per frame (by default):
  * - the entry E is read from the catalog after the request arrived (core/well/catalog-reads.ts);
@@ -31,9 +35,6 @@
  * most N ms before it was asked for (that entry was served at a moment after the read was sent): the
  * answer is then at most N ms old, with no DynamoDB request. Rows are never read under such an entry
  * without the check above, and any failed store request drops these entries, so an outage is reported.
- * Two ingests of the same well at the same time are not supported: the second flip fails its condition
- * and reports it, but the invariant assumes one ingest per well at a time (the later one would write
- * into the slot the earlier one has just made active). Ingests of different wells are independent.
  */
 import {
   CreateTableCommand,
@@ -74,7 +75,7 @@ export interface WellStoreOptions {
   tableName: string;
   /** Query page size; unset = DynamoDB's own (1 MB) pages. Tests force small pages with it. */
   pageLimit?: number;
-  /** BatchWriteItem requests in flight at once (default 8). */
+  /** BatchWriteItem requests in flight at once (default 16). */
   writeConcurrency?: number;
   /** Log write progress every this many rows (default 2000). */
   progressEvery?: number;
@@ -106,8 +107,9 @@ export function wellIdProblem(well: string): string | undefined {
   return undefined;
 }
 
-function slotKey(well: string, generation: number): string {
-  return generation % 2 === 0 ? well : `${well}${SLOT_SEPARATOR}1`;
+/** Ticket 0's rows are under the bare well id (the original layout), ticket n's under `<well>#n`. */
+function slotKey(well: string, ticket: number): string {
+  return ticket === 0 ? well : `${well}${SLOT_SEPARATOR}${ticket}`;
 }
 
 function isNamed(err: unknown, name: string): boolean {
@@ -228,11 +230,13 @@ export class WellStore {
 
     await this.ensureCatalog();
     const previous = await this.catalog.read(well);
-    const generation = previous ? previous.generation + 1 : 0;
-    const target = slotKey(well, generation);
+    const ticket = await this.issueTicket(well, previous);
+    const target = slotKey(well, ticket);
 
-    const leftovers = await this.deleteSlot(target, `clear inactive slot of ${well}`);
-    if (leftovers > 0) this.logger.warn(`well ${well}: removed ${leftovers} rows left in its inactive slot by an earlier interrupted ingest`);
+    // The slot is this ingest's alone; rows found there were not written under this ticket (a table
+    // shared with the original layout, where rows sit under the bare well id).
+    const strays = await this.deleteSlot(target, `clear slot ${target}`);
+    if (strays > 0) this.logger.warn(`well ${well}: removed ${strays} rows found in ${target} before writing`);
 
     const puts: WriteRequest[] = rows.depthsTenths.map((tenths, r) => ({
       PutRequest: {
@@ -259,21 +263,21 @@ export class WellStore {
       width: rows.width,
       source,
       ingestedAt: new Date().toISOString(),
-      generation,
+      generation: previous ? previous.generation + 1 : 0,
       version: newVersion(),
+      ticket,
+      cleanedBelow: previous?.cleanedBelow ?? 0,
     };
     const flipSentAt = performance.now();
-    await this.flip(entry, previous);
+    await this.flip(entry, puts);
     this.catalog.remember(entry, flipSentAt);
-    this.logger.info(`well ${well}: ${count} rows now served from ${target}`, { generation });
+    this.logger.info(`well ${well}: ${count} rows now served from ${target}`, { ticket });
 
-    if (previous) {
-      try {
-        await this.deletePreviousRows(previous);
-      } catch (err) {
-        // The new rows are already served; the old ones are unreachable and go with the next ingest.
-        this.logger.warn(`well ${well}: new data is live but its previous rows could not all be deleted`, { error: String(err) });
-      }
+    try {
+      await this.sweep(entry, previous);
+    } catch (err) {
+      // The new rows are already served; the old ones are unreachable and go with the next ingest.
+      this.logger.warn(`well ${well}: new data is live but its previous rows could not all be deleted`, { error: String(err) });
     }
     return { metadata: metadataOf(entry), rowsWritten: count };
   }
@@ -329,8 +333,8 @@ export class WellStore {
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: catalogKey(),
-          UpdateExpression: 'SET #wells = if_not_exists(#wells, :empty)',
-          ExpressionAttributeNames: { '#wells': 'wells' },
+          UpdateExpression: 'SET #wells = if_not_exists(#wells, :empty), #tickets = if_not_exists(#tickets, :empty)',
+          ExpressionAttributeNames: { '#wells': 'wells', '#tickets': 'tickets' },
           ExpressionAttributeValues: { ':empty': { M: {} } },
         }),
       );
@@ -342,42 +346,93 @@ export class WellStore {
     }
   }
 
-  /** Makes `entry` the served version, provided nobody else flipped the well since `previous` was read. */
-  private async flip(entry: CatalogEntry, previous: CatalogEntry | undefined): Promise<void> {
-    const names: Record<string, string> = { '#wells': 'wells', '#w': entry.well };
-    const values: Record<string, AttributeValue> = { ':entry': entryToAttribute(entry) };
-    let condition = 'attribute_not_exists(#wells.#w)';
-    if (previous) {
-      names['#gen'] = 'generation';
-      values[':previous'] = { N: String(previous.generation) };
-      condition = '#wells.#w.#gen = :previous';
-    }
+  /**
+   * The next ticket of the well, from an atomic counter: no two ingests ever get the same one. A new
+   * well starts at 0 (its rows under the bare well id, the original layout); a well whose entry predates
+   * tickets starts above the two slots it used then.
+   */
+  private async issueTicket(well: string, previous: CatalogEntry | undefined): Promise<number> {
+    const start = previous === undefined ? -1 : Math.max(previous.ticket, 1);
+    const out = await this.client.send(
+      new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: catalogKey(),
+        UpdateExpression: 'SET #tickets.#w = if_not_exists(#tickets.#w, :start) + :one',
+        ExpressionAttributeNames: { '#tickets': 'tickets', '#w': well },
+        ExpressionAttributeValues: { ':start': { N: String(start) }, ':one': { N: '1' } },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    const ticket = Number(out.Attributes?.tickets?.M?.[well]?.N);
+    if (!Number.isSafeInteger(ticket) || ticket < 0) throw new Error(`well ${well}: DynamoDB returned no usable ticket (${JSON.stringify(out.Attributes)})`);
+    return ticket;
+  }
+
+  /**
+   * Makes `entry` the served version unless an ingest with a later ticket is served already. An ingest
+   * that lost deletes the rows it wrote (they were never served) and reports it.
+   */
+  private async flip(entry: CatalogEntry, written: WriteRequest[]): Promise<void> {
     try {
       await this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: catalogKey(),
           UpdateExpression: 'SET #wells.#w = :entry',
-          ConditionExpression: condition,
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
+          ConditionExpression: 'attribute_not_exists(#wells.#w) OR attribute_not_exists(#wells.#w.#ticket) OR #wells.#w.#ticket < :ticket',
+          ExpressionAttributeNames: { '#wells': 'wells', '#w': entry.well, '#ticket': 'ticket' },
+          ExpressionAttributeValues: { ':entry': entryToAttribute(entry), ':ticket': { N: String(entry.ticket) } },
         }),
       );
     } catch (err) {
-      if (isNamed(err, 'ConditionalCheckFailedException')) {
-        throw new Error(`well ${entry.well}: another ingest of this well finished first; this one was not applied`, { cause: err });
-      }
-      throw err;
+      if (!isNamed(err, 'ConditionalCheckFailedException')) throw err;
+      const deletes = written.map((w) => ({ DeleteRequest: { Key: { well: w.PutRequest!.Item!.well!, depth: w.PutRequest!.Item!.depth! } } }));
+      await batchWrite(deletes, this.writeOptions(`discard superseded rows of ${entry.well}`)).catch((cleanup: unknown) => {
+        this.logger.warn(`well ${entry.well}: the rows of a superseded ingest could not all be deleted`, { error: String(cleanup) });
+      });
+      throw new Error(`well ${entry.well}: a later ingest of this well was applied while this one was writing; this one was discarded`, { cause: err });
     }
   }
 
   /**
-   * Deletes the rows of the entry just replaced. By the invariant, its slot holds exactly the entry's
-   * rows: distinct integer depths from min to max, so when there are as many rows as integers in that
-   * range they are each of those depths, and no Query is needed to find them.
+   * After the flip to `entry`, no ticket below its own can be served again: deletes every such slot not
+   * yet known empty (the previous entry's, by its depths; any other, left by an interrupted or superseded
+   * ingest, by a Query), then records how far the slots are clean.
+   */
+  private async sweep(entry: CatalogEntry, previous: CatalogEntry | undefined): Promise<void> {
+    const { well } = entry;
+    for (let ticket = entry.cleanedBelow; ticket < entry.ticket; ticket++) {
+      if (previous && ticket === previous.ticket) {
+        await this.deletePreviousRows(previous);
+        continue;
+      }
+      const leftovers = await this.deleteSlot(slotKey(well, ticket), `delete leftovers of ${well}`);
+      if (leftovers > 0) this.logger.warn(`well ${well}: removed ${leftovers} rows left by an interrupted or superseded ingest`, { ticket });
+    }
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: catalogKey(),
+          UpdateExpression: 'SET #wells.#w.#clean = :ticket',
+          ConditionExpression: '#wells.#w.#version = :version',
+          ExpressionAttributeNames: { '#wells': 'wells', '#w': well, '#clean': 'cleanedBelow', '#version': 'version' },
+          ExpressionAttributeValues: { ':ticket': { N: String(entry.ticket) }, ':version': { S: entry.version } },
+        }),
+      );
+    } catch (err) {
+      // A later ingest was applied meanwhile: its own sweep starts no higher than this one did.
+      if (!isNamed(err, 'ConditionalCheckFailedException')) throw err;
+    }
+  }
+
+  /**
+   * Deletes the rows of the entry just replaced. Its slot holds exactly the entry's rows: distinct
+   * integer depths from min to max, so when there are as many rows as integers in that range they are
+   * each of those depths, and no Query is needed to find them.
    */
   private async deletePreviousRows(previous: CatalogEntry): Promise<void> {
-    const hashKey = slotKey(previous.well, previous.generation);
+    const hashKey = slotKey(previous.well, previous.ticket);
     const label = `delete previous rows of ${previous.well}`;
     const { minDepthTenths: min, maxDepthTenths: max, rows } = previous;
     if (!(Number.isSafeInteger(min) && Number.isSafeInteger(max) && rows === max - min + 1)) {
@@ -412,7 +467,7 @@ export class WellStore {
       ProjectionExpression: '#depth, #image',
       ExpressionAttributeNames: { '#well': 'well', '#depth': 'depth', '#image': 'image' },
       ExpressionAttributeValues: {
-        ':key': { S: slotKey(well, entry.generation) },
+        ':key': { S: slotKey(well, entry.ticket) },
         ':min': { N: String(minTenths) },
         ':max': { N: String(maxTenths) },
       },

@@ -1,7 +1,7 @@
 /** Well-store test fixtures over the DynamoDB emulator: fresh tables, counted commands, synthetic rows. */
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ScanCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { dynamoClient, type AwsSettings } from '../../core/aws/clients';
-import { createWellTable, WellStore, type WellRows } from '../../core/well/store';
+import { CATALOG_KEY, createWellTable, WellStore, type WellRows } from '../../core/well/store';
 
 let tables = 0;
 
@@ -34,3 +34,19 @@ export function makeRows(depthsTenths: number[], width: number, version: number)
 }
 
 export const range = (from: number, count: number): number[] => Array.from({ length: count }, (_, i) => from + i);
+
+/** Every row item in the table (the catalog excluded), as hash key → depths, by a Scan. */
+export async function tableRows(client: DynamoDBClient, tableName: string): Promise<Map<string, number[]>> {
+  const rows = new Map<string, number[]>();
+  let startKey: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await client.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey: startKey }));
+    for (const item of page.Items ?? []) {
+      const key = item.well!.S!;
+      if (key === CATALOG_KEY) continue;
+      rows.set(key, [...(rows.get(key) ?? []), Number(item.depth!.N)].sort((a, b) => a - b));
+    }
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return rows;
+}

@@ -58,7 +58,8 @@ test('well ETL killed after some DynamoDB batches: the previous rows stay served
   const ended = await run.done;
   t.is(ended.signal, 'SIGKILL', 'the handler was killed, it did not finish');
 
-  // It really was mid-write: rows of the new version sit in the well's inactive slot (store layout: "<well>#1").
+  // It really was mid-write: rows of the new version sit in its own slot (store layout: "<well>#<ticket>",
+  // and this is the well's second ingest).
   const written = await dynamoClient(emulators.settings).send(
     new QueryCommand({ TableName: TABLE, KeyConditionExpression: '#w = :k', ExpressionAttributeNames: { '#w': 'well' }, ExpressionAttributeValues: { ':k': { S: `${well}#1` } }, Select: 'COUNT' }),
   );
@@ -75,6 +76,10 @@ test('well ETL killed after some DynamoDB batches: the previous rows stay served
   t.is(rerun.status, 200, describe(rerun));
   t.like(JSON.parse(rerun.body.toString()), goldenFrame(sample, 1000, 1600));
   t.is((await get(`${service.url}${oldFrame}`)).status, 404, 'exactly the new rows are left');
+  const killedSlot = await dynamoClient(emulators.settings).send(
+    new QueryCommand({ TableName: TABLE, KeyConditionExpression: '#w = :k', ExpressionAttributeNames: { '#w': 'well' }, ExpressionAttributeValues: { ':k': { S: `${well}#1` } }, Select: 'COUNT' }),
+  );
+  t.is(killedSlot.Count, 0, "the rerun swept the killed ingest's rows");
 });
 
 const EGRID_QUERIES = ['/plants?year=2018', '/plants?year=2018&state=AL&top_n=4', '/states?year=2018'];
