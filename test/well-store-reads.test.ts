@@ -150,41 +150,33 @@ test('a frame asked for while a catalog read is in flight waits for a read sent 
   t.deepEqual((await late)!.pixels, second.pixels, 'asked after the flip: the second version');
 });
 
-test('rowCacheBytes 0 keeps nothing in memory: each frame queries the table', async (t) => {
+/** Two frames of a well, the first spanning it, read by a reader with this memory budget: Queries sent. */
+async function queriesForTwoFrames(rows: WellRows, rowCacheBytes: number): Promise<number | undefined> {
   const { tableName, writer } = await freshTable();
-  await writer.replaceWell('w', makeRows(range(0, 10), 2, 1), 'first');
-  const { store, counts } = reader(tableName, { rowCacheBytes: 0 });
-  await store.readFrame('w', 0, 100);
-  await store.readFrame('w', 2, 3);
+  await writer.replaceWell('w', rows, 'first');
+  const { store, counts } = reader(tableName, { rowCacheBytes });
+  await store.readFrame('w', 0, 1000);
+  await store.readFrame('w', rows.depthsTenths[2]!, rows.depthsTenths[3]!);
   await store.idle();
-  t.is(counts.get('QueryCommand'), 2);
+  return counts.get('QueryCommand');
+}
+
+test('rowCacheBytes 0 keeps nothing in memory: each frame queries the table', async (t) => {
+  t.is(await queriesForTwoFrames(makeRows(range(0, 10), 2, 1), 0), 2);
 });
 
 test('a well too large for the memory budget is always read from the table', async (t) => {
-  const { tableName, writer } = await freshTable();
-  await writer.replaceWell('w', makeRows(range(0, 100), 10, 1), 'first');
-  const { store, counts } = reader(tableName, { rowCacheBytes: 100 * 18 - 1 });
-  await store.readFrame('w', 0, 1000);
-  await store.readFrame('w', 5, 6);
-  await store.idle();
-  t.is(counts.get('QueryCommand'), 2);
+  t.is(await queriesForTwoFrames(makeRows(range(0, 100), 10, 1), 100 * 18 - 1), 2);
 });
 
 test('a re-ingest of contiguous depths deletes the previous rows without querying for them; other depths are queried first', async (t) => {
   const { client, tableName } = await freshTable();
-  const counts = new Map<string, number>();
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      counts.set(context.commandName!, (counts.get(context.commandName!) ?? 0) + 1);
-      return next(args);
-    },
-    { step: 'initialize' },
-  );
+  const counts = countCommands(client);
   const store = new WellStore({ client, tableName });
   await store.replaceWell('w', makeRows(range(10, 30), 2, 1), 'contiguous');
   counts.clear();
   await store.replaceWell('w', makeRows([1, 5, 9], 2, 2), 'gaps');
-  t.is(counts.get('QueryCommand'), 1, 'only the check that the inactive slot is empty');
+  t.is(counts.get('QueryCommand'), 1, 'only the check that its own slot is empty');
   t.deepEqual((await store.readFrame('w', 0, 100))!.depthsTenths, [1, 5, 9]);
 
   counts.clear();

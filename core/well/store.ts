@@ -112,6 +112,10 @@ function slotKey(well: string, ticket: number): string {
   return ticket === 0 ? well : `${well}${SLOT_SEPARATOR}${ticket}`;
 }
 
+function* integers(from: number, to: number): Generator<number> {
+  for (let n = from; n <= to; n++) yield n;
+}
+
 function isNamed(err: unknown, name: string): boolean {
   return typeof err === 'object' && err !== null && (err as { name?: string }).name === name;
 }
@@ -269,7 +273,7 @@ export class WellStore {
       cleanedBelow: previous?.cleanedBelow ?? 0,
     };
     const flipSentAt = performance.now();
-    await this.flip(entry, puts);
+    await this.flip(entry, rows.depthsTenths);
     this.catalog.remember(entry, flipSentAt);
     this.logger.info(`well ${well}: ${count} rows now served from ${target}`, { ticket });
 
@@ -372,7 +376,7 @@ export class WellStore {
    * Makes `entry` the served version unless an ingest with a later ticket is served already. An ingest
    * that lost deletes the rows it wrote (they were never served) and reports it.
    */
-  private async flip(entry: CatalogEntry, written: WriteRequest[]): Promise<void> {
+  private async flip(entry: CatalogEntry, depthsTenths: number[]): Promise<void> {
     try {
       await this.client.send(
         new UpdateItemCommand({
@@ -386,8 +390,7 @@ export class WellStore {
       );
     } catch (err) {
       if (!isNamed(err, 'ConditionalCheckFailedException')) throw err;
-      const deletes = written.map((w) => ({ DeleteRequest: { Key: { well: w.PutRequest!.Item!.well!, depth: w.PutRequest!.Item!.depth! } } }));
-      await batchWrite(deletes, this.writeOptions(`discard superseded rows of ${entry.well}`)).catch((cleanup: unknown) => {
+      await this.deleteRows(slotKey(entry.well, entry.ticket), depthsTenths, `discard superseded rows of ${entry.well}`).catch((cleanup: unknown) => {
         this.logger.warn(`well ${entry.well}: the rows of a superseded ingest could not all be deleted`, { error: String(cleanup) });
       });
       throw new Error(`well ${entry.well}: a later ingest of this well was applied while this one was writing; this one was discarded`, { cause: err });
@@ -439,8 +442,13 @@ export class WellStore {
       await this.deleteSlot(hashKey, label);
       return;
     }
+    await this.deleteRows(hashKey, integers(min, max), label);
+  }
+
+  /** Deletes the rows of these depths under one hash key (absent ones cost nothing more). */
+  private async deleteRows(hashKey: string, depthsTenths: Iterable<number>, label: string): Promise<void> {
     const deletes: WriteRequest[] = [];
-    for (let depth = min; depth <= max; depth++) deletes.push({ DeleteRequest: { Key: { well: { S: hashKey }, depth: { N: String(depth) } } } });
+    for (const depth of depthsTenths) deletes.push({ DeleteRequest: { Key: { well: { S: hashKey }, depth: { N: String(depth) } } } });
     await batchWrite(deletes, this.writeOptions(label));
   }
 
