@@ -1,6 +1,6 @@
 /** Local DynamoDB: dynalite, persisted to a folder (LevelDB) or in memory when no folder is given. */
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import dynalite from 'dynalite';
 import type { RunningEmulator } from './s3';
 
@@ -18,14 +18,35 @@ export async function startLocalDynamo(options: LocalDynamoOptions): Promise<Run
     server.once('error', reject);
     server.listen(options.port, host, () => resolve());
   });
+  // dynalite closes its database once its sockets are gone, but a request it is still working on goes on
+  // to its next LevelDB call, which then rejects unhandled ("Database is closed") and takes the process
+  // down. So a close refuses new requests, lets the ones in flight answer, and only then closes.
+  const inFlight = new Set<ServerResponse>();
+  let closing = false;
+  server.on('request', (request, response: ServerResponse) => {
+    if (closing) {
+      request.socket.destroy();
+      return;
+    }
+    inFlight.add(response);
+    response.once('close', () => inFlight.delete(response));
+  });
+  const drained = async (maxMs: number): Promise<void> => {
+    const deadline = Date.now() + maxMs;
+    while (inFlight.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+  };
   const port = (server.address() as AddressInfo).port;
   return {
     endpoint: `http://${host}:${port}`,
     port,
-    close: () =>
-      new Promise<void>((resolve) => {
+    close: async () => {
+      closing = true;
+      server.closeIdleConnections();
+      await drained(5000);
+      await new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
-      }),
+      });
+    },
   };
 }
