@@ -7,7 +7,8 @@ import { Readable } from 'node:stream';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { parseWellCsv } from './csv';
 import { resizeRows } from './resize';
-import { wellIdProblem, type WellStore } from './store';
+import type { WellStore } from './store';
+import { wellIdProblem } from './table';
 import { createLogger, type Logger } from '../log';
 
 export const DEFAULT_IMAGES_SIZE = 150;
