@@ -81,7 +81,7 @@ test('re-ingesting a well with fewer rows leaves exactly the new rows in the tab
   t.deepEqual((await store.readFrame('w', 0, 99999))!.depthsTenths, [5, 6]);
 });
 
-test('wells are listed from the catalog with one GetItem and no Scan', async (t) => {
+test('wells are listed from the catalog with one GetItem and no Scan, with their stored value range', async (t) => {
   const { client, tableName } = await freshTable();
   const counts = countCommands(client);
   const store = new WellStore({ client, tableName });
@@ -94,8 +94,8 @@ test('wells are listed from the catalog with one GetItem and no Scan', async (t)
   t.deepEqual(
     wells.map(({ ingestedAt, ...rest }) => (t.regex(ingestedAt, /^\d{4}-\d\d-\d\dT/), rest)),
     [
-      { well: 'alpha.v2', minDepthTenths: 100, maxDepthTenths: 300, rows: 2, width: 5, source: 's3://raw/alpha.csv' },
-      { well: 'beta', minDepthTenths: 90001, maxDepthTenths: 90003, rows: 3, width: 5, source: 's3://raw/beta.csv' },
+      { well: 'alpha.v2', minDepthTenths: 100, maxDepthTenths: 300, rows: 2, width: 5, source: 's3://raw/alpha.csv', valueMin: 50, valueMax: 55 },
+      { well: 'beta', minDepthTenths: 90001, maxDepthTenths: 90003, rows: 3, width: 5, source: 's3://raw/beta.csv', valueMin: 50, valueMax: 56 },
     ],
   );
   t.is(await store.getWell('gamma'), undefined);

@@ -56,6 +56,7 @@ export function entryFromAttribute(well: string, value: AttributeValue): Catalog
     version: str(m.version),
     ticket: m.ticket ? num(m.ticket) : generation % 2,
     cleanedBelow: m.cleanedBelow ? num(m.cleanedBelow) : 0,
+    ...(m.valueMin && m.valueMax ? { valueMin: num(m.valueMin), valueMax: num(m.valueMax) } : {}),
   };
 }
 
@@ -72,6 +73,9 @@ export function entryToAttribute(entry: CatalogEntry): AttributeValue {
       version: { S: entry.version },
       ticket: { N: String(entry.ticket) },
       cleanedBelow: { N: String(entry.cleanedBelow) },
+      ...(entry.valueMin !== undefined && entry.valueMax !== undefined
+        ? { valueMin: { N: String(entry.valueMin) }, valueMax: { N: String(entry.valueMax) } }
+        : {}),
     },
   };
 }

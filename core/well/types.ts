@@ -12,6 +12,12 @@ export interface WellMetadata {
   source: string;
   /** ISO-8601 time of the ingest. */
   ingestedAt: string;
+  /**
+   * Smallest and largest stored pixel value of the whole well (after the resize): the window of
+   * `normalize=well`. Absent for wells ingested before the catalog kept them.
+   */
+  valueMin?: number;
+  valueMax?: number;
 }
 
 /** Rows of one well between two depths, in depth order; pixels are rows × width bytes. */

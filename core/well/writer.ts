@@ -45,6 +45,17 @@ export interface WellWriterOptions {
   progressEvery?: number;
 }
 
+/** Smallest and largest byte of the well's stored pixels (the window of `normalize=well`). */
+export function valueRange(pixels: Uint8Array): { valueMin: number; valueMax: number } {
+  let valueMin = 255;
+  let valueMax = 0;
+  for (const v of pixels) {
+    if (v < valueMin) valueMin = v;
+    if (v > valueMax) valueMax = v;
+  }
+  return { valueMin, valueMax };
+}
+
 function* integers(from: number, to: number): Generator<number> {
   for (let n = from; n <= to; n++) yield n;
 }
@@ -97,10 +108,13 @@ export class WellWriter {
       if (d < minDepthTenths) minDepthTenths = d;
       if (d > maxDepthTenths) maxDepthTenths = d;
     }
+    const { valueMin, valueMax } = valueRange(rows.pixels);
     const entry: CatalogEntry = {
       well,
       minDepthTenths,
       maxDepthTenths,
+      valueMin,
+      valueMax,
       rows: count,
       width: rows.width,
       source,
