@@ -12,7 +12,6 @@ import test from 'ava';
 import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { createServer } from 'node:net';
 import { arch, tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -20,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { startStandIn } from './helpers/https-stand-in';
 import { findPython312 } from './helpers/python312';
 import { SSHD, startSshHost } from './helpers/ssh-host';
+import { freePort } from '../test/helpers/free-port';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const run = promisify(execFile);
@@ -36,16 +36,6 @@ const missing = [
   [Boolean(python312), 'a Python 3.12 (PYTHON312=/path/to/python3.12, pyenv install 3.12, or python3.12 on the PATH)'],
   [process.getuid?.() === 0, 'root (the role creates a system user)'],
 ].filter(([ok]) => !ok).map(([, what]) => what as string);
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function recap(output: string): { changed: number; failed: number } {
   const line = /instance\s+: ok=\d+\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)/.exec(output);

@@ -5,27 +5,17 @@
  */
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { ExecutionContext } from 'ava';
+import { freePort } from './free-port';
 import { PROJECT_ROOT as ROOT } from './shared';
 
 const run = promisify(execFile);
 const have = (tool: string, args: string[]): boolean => spawnSync(tool, args, { stdio: 'ignore' }).status === 0;
 export const motoReady = have('moto_server', ['--help']) && have('ansible-playbook', ['--version']) && have('python3', ['-c', 'import boto3, moto']);
 export const MOTO_MISSING = "moto_server not found: pip install 'moto[server]' (the node machine image has it), and make init for Ansible";
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** A throwaway repository layout: a copy of challenge-2, the rest linked, so outputs land in the copy. */
 function workspace(): string {
