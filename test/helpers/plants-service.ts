@@ -20,8 +20,8 @@ import { readGoldenDatamart } from './egrid-golden';
 import { serve } from './http';
 
 /**
- * The golden datamart as PlantRecords. The CSV has no fuel column (null here) and rounds the shares to
- * 10 digits, so the shares are recomputed from the generation by the ETL's own transform.
+ * The golden datamart as PlantRecords. The CSV rounds the shares to 10 digits, so the shares are
+ * recomputed from the generation by the ETL's own transform.
  */
 export async function goldenPlantRecords(csvFile: string): Promise<PlantRecord[]> {
   const golden = await readGoldenDatamart(csvFile);
@@ -33,7 +33,7 @@ export async function goldenPlantRecords(csvFile: string): Promise<PlantRecord[]
     generation: g.annual_netgen_abs,
     lat: g.lat,
     lon: g.lon,
-    fuel: null,
+    fuel: g.fuel,
   }));
   return transformPlants(rows).plants;
 }
