@@ -17,7 +17,7 @@ const log = createLogger('webservice');
 
 /** The first path segment of each route group's routes. */
 const GROUP_PREFIXES: Record<RouteGroup, string[]> = {
-  plants: ['plants', 'states', 'years'],
+  plants: ['plants', 'states', 'years', 'fuels'],
   imagers: ['imagers', 'colormaps'],
 };
 
