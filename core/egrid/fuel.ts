@@ -19,7 +19,7 @@ export const FUEL_CATEGORY_NAMES: Record<FuelCategory, string> = {
   WIND: 'Wind',
   SOLAR: 'Solar',
   GEOTHERMAL: 'Geothermal',
-  OTHF: 'Other (storage, waste heat, purchased steam…)',
+  OTHF: 'Other (storage, waste heat…)',
 };
 
 const CODES_BY_CATEGORY: Record<FuelCategory, readonly string[]> = {
