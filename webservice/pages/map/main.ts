@@ -65,18 +65,23 @@ async function start(): Promise<void> {
   });
   aside.append(list.element);
 
+  // A link naming its year starts fetching the plants at once, beside /years (checked below).
+  const requested = queryFromUrl(location.search);
+  const firstQuery = (year: number): PlantsQuery => ({
+    year,
+    state: requested.state,
+    topN: requested.topN === 'all' ? undefined : (requested.topN ?? DEFAULT_TOP_N),
+    fuel: requested.fuel,
+  });
+  let early: ReturnType<typeof fetchPlants> | undefined = requested.year !== undefined ? fetchPlants(firstQuery(requested.year)) : undefined;
+  early?.catch(() => undefined); // a year that does not exist: /years decides below
   const years = await fetchYears();
   if (years.length === 0) {
     status.textContent = 'No data yet: run the ETL (make preprocess) first.';
     return;
   }
-  const requested = queryFromUrl(location.search);
-  let query: PlantsQuery = {
-    year: requested.year !== undefined && years.includes(requested.year) ? requested.year : years.at(-1)!,
-    state: requested.state,
-    topN: requested.topN === 'all' ? undefined : (requested.topN ?? DEFAULT_TOP_N),
-    fuel: requested.fuel,
-  };
+  let query = firstQuery(requested.year !== undefined && years.includes(requested.year) ? requested.year : years.at(-1)!);
+  if (query.year !== requested.year) early = undefined;
   controls.setYears(years, query.year);
   controls.setTopN(query.topN);
 
@@ -93,16 +98,20 @@ async function start(): Promise<void> {
     mapElement.dataset.state = 'loading';
     status.textContent = 'Loading…';
     try {
-      const collection = await fetchPlants(query, controller.signal);
+      const collection = await (early ?? fetchPlants(query, controller.signal));
+      early = undefined;
+      performance.mark('plants-fetched');
       const drawn = plantsLayer.draw(collection);
       const plants = collection.features.map((f) => f.properties);
-      list.update(plants, new Set(drawn.map((p) => p.plant_id)));
       legend.update(plants, plantsLayer.largest());
       status.textContent = describeSelection(query, plants.length, drawn.length);
       mapElement.dataset.plantsDrawn = String(drawn.length);
-      mapElement.dataset.state = 'ready';
       performance.mark('plants-drawn');
-      if (zoom) await zoomTo(query.state);
+      const zoomed = zoom ? zoomTo(query.state) : Promise.resolve();
+      await list.update(plants, new Set(drawn.map((p) => p.plant_id)));
+      await zoomed;
+      if (controller.signal.aborted) return;
+      mapElement.dataset.state = 'ready';
     } catch (err) {
       if (controller.signal.aborted) return;
       mapElement.dataset.state = 'error';
