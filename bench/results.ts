@@ -1,5 +1,6 @@
 /** What a bench run measured: the shape of build/bench/*.json. */
 import type { CaseResult } from './api';
+import type { MapFigures } from './map';
 
 /** One ETL run of one side. */
 export interface EtlRun {
@@ -68,6 +69,8 @@ export interface BenchReport {
   servicePeakRssMb: Record<string, number | undefined>;
   targets: TargetResult[];
   notes: string[];
+  /** The plants map page and the HTTP layer (issue 12). */
+  map?: MapFigures;
 }
 
 export function valueOf<T>(outcome: Outcome<T>): T | undefined {

@@ -23,6 +23,7 @@ import { renderReport, writeReport } from './report';
 import type { BenchReport } from './results';
 import { startServers } from './servers';
 import { judgeTargets } from './targets';
+import { judgeMapTargets, runMapBench } from './map';
 
 const NOT_RUN = { skipped: 'not run' };
 
@@ -75,6 +76,10 @@ async function main(argv: string[]): Promise<number> {
 
     log(`API: ${options.durationSeconds} s per case, connections ${options.connections.join(', ')} and the target cases`);
     report.api = await runApiBench(servers.targets, { connections: options.connections, durationSeconds: options.durationSeconds, referenceSlowRequests: !options.quick, log });
+
+    // The plants map and its HTTP layer (issue 12), on challenge-1's service.
+    const plantsService = servers.ours.get(challenge1.challenge);
+    if (plantsService) report.map = await runMapBench({ url: plantsService.url, workDir, durationSeconds: options.durationSeconds, quick: options.quick, log });
     for (const [challenge, service] of servers.ours) {
       report.servicePeakRssMb[`${challenge} service`] = readPeakRssMb(service.process.pid);
       // A graceful stop: with --profile, node writes the CPU profile on exit.
@@ -89,6 +94,7 @@ async function main(argv: string[]): Promise<number> {
   report.machine.loadAverage.end = loadAverageNow();
   report.finishedAt = new Date().toISOString();
   report.targets = judgeTargets(report.etl, report.api);
+  report.targets.push(...judgeMapTargets(report.map));
   process.stdout.write('\n' + renderReport(report) + '\n');
   const written = await writeReport(report);
   log(`\nfigures written to ${path.relative(process.cwd(), written.file)} and ${path.relative(process.cwd(), written.latest)}`);

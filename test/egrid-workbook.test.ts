@@ -30,8 +30,9 @@ function sampleLike(options: BuildOptions): Promise<Buffer> {
 }
 
 const EXPECTED_2019: PlantSheetRow[] = [
-  { row: 3, plantId: 10, name: 'Alpha', state: 'AL', generation: 1000, lat: 33.5, lon: -86.8, fuel: 'NG' },
-  { row: 4, plantId: 11, name: 'Beta', state: 'AK', generation: 250.5, lat: 61.2, lon: -149.9, fuel: 'WAT' },
+  // PLPRMFL only (as EPA's 2020 and 2021 files): the categories of EPA's code table.
+  { row: 3, plantId: 10, name: 'Alpha', state: 'AL', generation: 1000, lat: 33.5, lon: -86.8, fuel: 'GAS' },
+  { row: 4, plantId: 11, name: 'Beta', state: 'AK', generation: 250.5, lat: 61.2, lon: -149.9, fuel: 'HYDRO' },
 ];
 
 test('the sample workbook: sheet PLNT18, its fields and rows', async (t) => {
@@ -40,7 +41,7 @@ test('the sample workbook: sheet PLNT18, its fields and rows', async (t) => {
   const sheet = await readPlantSheet(file);
   t.is(sheet.sheet, 'PLNT18');
   t.is(sheet.year, 2018);
-  t.is(sheet.fuelCode, 'PLPRMFL');
+  t.is(sheet.fuelCode, 'PLFUELCT');
   t.is(sheet.rows.length, 10965);
   t.is(sheet.rows[0].row, 3);
   const brownsFerry = sheet.rows.find((r) => r.plantId === 46);
@@ -52,12 +53,12 @@ test('the sample workbook: sheet PLNT18, its fields and rows', async (t) => {
     generation: 25397781,
     lat: 34.7042,
     lon: -87.1189,
-    fuel: 'Nuclear',
+    fuel: 'NUCLEAR',
   });
   // The sheet ends with a stub row that has only its sequence number and year.
   t.deepEqual(sheet.rows.at(-1), { row: 10967, plantId: null, name: null, state: null, generation: null, lat: null, lon: null, fuel: null });
   t.is(sheet.rows.filter((r) => r.generation === null).length, 1832);
-  // #N/A error cells in PLPRMFL read as missing.
+  // Rows whose fuel cells are empty or #N/A have no fuel.
   t.true(sheet.rows.some((r) => r.fuel === null && r.name !== null));
 });
 
@@ -121,7 +122,7 @@ test('the year given picks the sheet PLNT<yy>, and a missing one is named', asyn
   t.is(sheet.sheet, 'PLNT19');
 });
 
-test('cells: shared and rich text, formula results, numeric text, error cells, PLFUELCT preferred', async (t) => {
+test('cells: shared and rich text, formula results, numeric text, error cells; PLFUELCT preferred, the category of PLPRMFL where it is missing', async (t) => {
   const codes = ['ORISPL', 'PNAME', 'PSTATABB', 'PLNGENAN', 'LAT', 'LON', 'PLPRMFL', 'PLFUELCT'];
   const workbook = await buildWorkbook([
     {
@@ -140,7 +141,7 @@ test('cells: shared and rich text, formula results, numeric text, error cells, P
   t.is(sheet.fuelCode, 'PLFUELCT');
   t.deepEqual(sheet.rows, [
     { row: 3, plantId: 1, name: 'Rich Plant', state: 'CA', generation: 100, lat: 34.5, lon: -118, fuel: 'GAS' },
-    { row: 4, plantId: 2, name: 'Padded', state: 'NV', generation: 12.5, lat: null, lon: null, fuel: null },
+    { row: 4, plantId: 2, name: 'Padded', state: 'NV', generation: 12.5, lat: null, lon: null, fuel: 'SOLAR' },
     { row: 5, plantId: 3, name: null, state: 'AZ', generation: null, lat: 33, lon: -112, fuel: 'HYDRO' },
     { row: 7, plantId: 4, name: 'Four', state: 'UT', generation: -3, lat: 40, lon: -111, fuel: 'GAS' },
   ]);
@@ -167,4 +168,26 @@ test('two plant sheets without a year are ambiguous', async (t) => {
 test('a file that is not a zip is rejected as not a workbook', async (t) => {
   const error = await t.throwsAsync(readPlantSheet(Readable.from(Buffer.from('plant,state\n1,AL\n')), { source: 'plants.csv' }));
   t.regex(error?.message ?? '', /^plants\.csv is not a readable \.xlsx workbook/);
+});
+
+test('PLPRMFL codes become EPA categories (any case); a code the table does not know is kept as it is', async (t) => {
+  const codes = ['ORISPL', 'PNAME', 'PSTATABB', 'PLNGENAN', 'LAT', 'LON', 'PLPRMFL'];
+  const workbook = await buildWorkbook([
+    {
+      name: 'PLNT21',
+      rows: [
+        ...egridHeader(codes),
+        [1, 'Sun', 'CA', 10, 34, -118, 'SUN'],
+        [2, 'Coke', 'PA', 10, 40, -80, 'cog'],
+        [3, 'Battery', 'TX', 10, 30, -97, 'MWH'],
+        [4, 'Mystery', 'TX', 10, 30, -97, 'XYZ'],
+      ],
+    },
+  ]);
+  const sheet = await readPlantSheet(Readable.from(workbook));
+  t.is(sheet.fuelCode, 'PLPRMFL');
+  t.deepEqual(
+    sheet.rows.map((r) => r.fuel),
+    ['SOLAR', 'COAL', 'OTHF', 'XYZ'],
+  );
 });

@@ -104,7 +104,7 @@ test('the original call answers AL’s top 4 with every field, the state in any 
   const rows = original.body as PlantRecord[];
   t.deepEqual(rows.map((r) => r.plant_name), ['Browns Ferry', 'James H Miller Jr', 'Joseph M Farley', 'Plant H. Allen Franklin']);
   t.deepEqual(Object.keys(rows[0]!).sort(), ['annual_netgen_abs', 'annual_netgen_rel', 'fuel', 'lat', 'lon', 'plant_id', 'plant_name', 'state']);
-  t.deepEqual(rows[0], { plant_id: 46, plant_name: 'Browns Ferry', state: 'AL', lat: 34.7042, lon: -87.1189, fuel: null, annual_netgen_abs: 25397781, annual_netgen_rel: rows[0]!.annual_netgen_rel });
+  t.deepEqual(rows[0], { plant_id: 46, plant_name: 'Browns Ferry', state: 'AL', lat: 34.7042, lon: -87.1189, fuel: 'NUCLEAR', annual_netgen_abs: 25397781, annual_netgen_rel: rows[0]!.annual_netgen_rel });
 
   t.deepEqual((await getJson(`${env.service.url}/plants?year=2018&state=al&top_n=4`)).body, rows);
   t.deepEqual((await getJson(`${env.service.url}/plants?state=aL&top_n=4`)).body, rows, 'no year: 2018, the latest');

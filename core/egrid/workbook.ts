@@ -12,8 +12,13 @@ import { ZipArchive } from './xlsx/zip';
 import { readWorkbookParts, type SheetPart } from './xlsx/workbook-parts';
 import { readSharedStrings } from './xlsx/shared-strings';
 import { scanSheet, type CellValue } from './xlsx/sheet-scanner';
+import { fuelCategoryOfCode } from './fuel';
 
-/** Field codes read from row 2; the fuel category is PLFUELCT, or PLPRMFL where PLFUELCT is absent. */
+/**
+ * Field codes read from row 2. The fuel category is PLFUELCT; where a row (or a whole year, as EPA's 2020
+ * and 2021 files) lacks it, the category EPA's table gives for the primary fuel code PLPRMFL (fuel.ts);
+ * a code the table does not know is kept as it is.
+ */
 export const REQUIRED_CODES = ['ORISPL', 'PNAME', 'PSTATABB', 'PLNGENAN', 'LAT', 'LON'] as const;
 export const FUEL_CODES = ['PLFUELCT', 'PLPRMFL'] as const;
 
@@ -31,12 +36,14 @@ export interface PlantSheetRow {
   generation: number | null;
   lat: number | null;
   lon: number | null;
+  /** The fuel category (PLFUELCT, or derived from PLPRMFL). */
   fuel: string | null;
 }
 
 export interface PlantSheet {
   sheet: string;
   year: number;
+  /** PLFUELCT when the sheet has the category column, PLPRMFL when categories come from the codes. */
   fuelCode: (typeof FUEL_CODES)[number];
   rows: PlantSheetRow[];
 }
@@ -48,7 +55,7 @@ export interface ReadPlantSheetOptions {
   source?: string;
 }
 
-type Column = (typeof REQUIRED_CODES)[number] | 'fuel';
+type Columns = Record<(typeof REQUIRED_CODES)[number], number> & { category: number; code: number };
 
 interface SheetContent {
   codes: string[];
@@ -133,7 +140,7 @@ function choosePlantSheet(source: string, sheets: SheetPart[], year: number | un
  */
 async function readSheetContent(chunks: AsyncIterable<Buffer>, strings: readonly string[], part: string): Promise<SheetContent> {
   const content: SheetContent = { codes: [], firstRowCodes: [] };
-  let columns: Record<Column, number> | undefined;
+  let columns: Columns | undefined;
   let wanted = new Uint8Array(0);
   const rows: PlantSheetRow[] = [];
   await scanSheet(
@@ -149,7 +156,7 @@ async function readSheetContent(chunks: AsyncIterable<Buffer>, strings: readonly
           columns = columnsOf(content.codes);
           if (!columns) return false;
           wanted = new Uint8Array(Math.max(...Object.values(columns)) + 1);
-          for (const column of Object.values(columns)) wanted[column] = 1;
+          for (const column of Object.values(columns)) if (column > 0) wanted[column] = 1;
           content.extracted = { fuelCode: content.codes.includes('PLFUELCT') ? 'PLFUELCT' : 'PLPRMFL', rows };
         } else if (row > CODE_ROW && !columns) {
           return false;
@@ -162,7 +169,7 @@ async function readSheetContent(chunks: AsyncIterable<Buffer>, strings: readonly
             generation: numberOf(values[columns.PLNGENAN]),
             lat: numberOf(values[columns.LAT]),
             lon: numberOf(values[columns.LON]),
-            fuel: textOf(values[columns.fuel]),
+            fuel: fuelOf(columns, values),
           });
         }
         return true;
@@ -173,12 +180,21 @@ async function readSheetContent(chunks: AsyncIterable<Buffer>, strings: readonly
   return content;
 }
 
-/** Column numbers (1-based) of the needed codes, or undefined when any is missing. */
-function columnsOf(codes: string[]): Record<Column, number> | undefined {
+/** Column numbers (1-based; 0 for an absent fuel column) of the needed codes, or undefined when any is missing. */
+function columnsOf(codes: string[]): Columns | undefined {
   const at = (code: string): number => codes.indexOf(code) + 1;
-  const fuel = at('PLFUELCT') || at('PLPRMFL');
-  if (!fuel || REQUIRED_CODES.some((code) => !at(code))) return undefined;
-  return { ORISPL: at('ORISPL'), PNAME: at('PNAME'), PSTATABB: at('PSTATABB'), PLNGENAN: at('PLNGENAN'), LAT: at('LAT'), LON: at('LON'), fuel };
+  const category = at('PLFUELCT');
+  const code = at('PLPRMFL');
+  if ((!category && !code) || REQUIRED_CODES.some((c) => !at(c))) return undefined;
+  return { ORISPL: at('ORISPL'), PNAME: at('PNAME'), PSTATABB: at('PSTATABB'), PLNGENAN: at('PLNGENAN'), LAT: at('LAT'), LON: at('LON'), category, code };
+}
+
+/** PLFUELCT's category, else the one EPA's table gives for PLPRMFL's code, else that code as it is. */
+function fuelOf(columns: Columns, values: CellValue[]): string | null {
+  const category = columns.category ? textOf(values[columns.category]) : null;
+  if (category !== null) return category.toUpperCase();
+  const code = columns.code ? textOf(values[columns.code]) : null;
+  return code === null ? null : (fuelCategoryOfCode(code) ?? code);
 }
 
 function missingCodesMessage(source: string, sheetName: string, sheet: SheetContent): string {

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadChallengeConfig, type ChallengeConfig } from '../../core/config';
 import { errorMessage } from '../../core/log';
+import { PAGES } from '../../webservice/pages/registry';
 
 interface WellListing {
   well_id: string;
@@ -34,6 +35,10 @@ async function plantExamples(base: string): Promise<string[]> {
     curl(`${base}/plants?${query}&format=geojson`),
     `# every state's plants and total generation`,
     curl(`${base}/states?year=${year}`),
+    `# fuel categories with their counts, then Texas' top 5 solar plants, then the top 10 inside a map viewport`,
+    curl(`${base}/fuels?year=${year}`),
+    curl(`${base}/plants?year=${year}&state=TX&fuel=SOLAR&top_n=5`),
+    curl(`${base}/plants?year=${year}&bbox=-107,25,-93,37&top_n=10&format=geojson`),
   ];
 }
 
@@ -72,8 +77,11 @@ async function main(argv: string[]): Promise<void> {
   const config = loadChallengeConfig(path.resolve(values['challenge-dir'] ?? '.'));
   const base = values.url.replace(/\/+$/, '');
   const lines = await examples(config, base);
+  // The pages first: what a person opens (webservice/pages/registry.ts lists them by route group).
+  const pages = PAGES.filter((page) => config.service_routes.includes(page.group));
   const out = [
     '',
+    ...pages.map((page) => `${page.title}: ${base}${page.route}`),
     `${config.challenge} is running: ${base}`,
     `  API docs (Swagger UI): ${base}/docs`,
     `  OpenAPI document:      ${base}/openapi.json`,

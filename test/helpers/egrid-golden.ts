@@ -11,6 +11,8 @@ export interface GoldenPlant {
   lon: number | null;
   annual_netgen_abs: number;
   annual_netgen_rel: number;
+  /** The fuel category (PLFUELCT); null where the plant has none. */
+  fuel: string | null;
 }
 
 export async function readGoldenDatamart(file: string): Promise<GoldenPlant[]> {
@@ -24,6 +26,7 @@ export async function readGoldenDatamart(file: string): Promise<GoldenPlant[]> {
     lon: num(r.lon),
     annual_netgen_abs: Number(r.annual_netgen_abs),
     annual_netgen_rel: Number(r.annual_netgen_rel),
+    fuel: r.fuel === undefined || r.fuel === '' ? null : r.fuel,
   }));
 }
 
@@ -34,7 +37,7 @@ export function closeTo(actual: number | null, expected: number | null, relative
 }
 
 /** Asserts every row equals the golden one (ids, names, states exactly; numbers to 1e-9 relative). */
-export function assertMatchesGolden(t: ExecutionContext, actual: readonly Omit<GoldenPlant, never>[], golden: readonly GoldenPlant[], label: string): void {
+export function assertMatchesGolden(t: ExecutionContext, actual: readonly GoldenPlant[], golden: readonly GoldenPlant[], label: string): void {
   t.is(actual.length, golden.length, `${label}: row count`);
   const mismatches: string[] = [];
   golden.forEach((g, i) => {
@@ -47,7 +50,8 @@ export function assertMatchesGolden(t: ExecutionContext, actual: readonly Omit<G
       closeTo(a.lat, g.lat) &&
       closeTo(a.lon, g.lon) &&
       closeTo(a.annual_netgen_abs, g.annual_netgen_abs) &&
-      closeTo(a.annual_netgen_rel, g.annual_netgen_rel);
+      closeTo(a.annual_netgen_rel, g.annual_netgen_rel) &&
+      a.fuel === g.fuel;
     if (!same) mismatches.push(`row ${i + 1}: ${JSON.stringify(a)} != golden ${JSON.stringify(g)}`);
   });
   t.deepEqual(mismatches.slice(0, 5), [], `${label}: ${mismatches.length} rows differ from the golden datamart`);

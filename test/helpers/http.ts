@@ -1,6 +1,6 @@
 /** Serves an app on a free port of 127.0.0.1 for real HTTP requests. */
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import { request, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { Express } from 'express';
 
 export interface Served {
@@ -21,4 +21,26 @@ export async function serve(app: Express): Promise<Served> {
         server.close(() => resolve());
       }),
   };
+}
+
+export interface RawResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  /** The body as sent (still compressed when Content-Encoding says so). */
+  body: Buffer;
+}
+
+/** A GET through node:http, which (unlike fetch) shows the bytes as sent and sends only the headers given. */
+export function rawGet(url: string, headers: Record<string, string> = {}, method = 'GET'): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    // A connection per request: nothing depends on a kept-alive socket's state.
+    const req = request(url, { method, headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }

@@ -1,12 +1,9 @@
 import { Controller, Get, Query, Request, Response, Route, SuccessResponse, Tags } from '@tsoa/runtime';
 import type { Request as ExpressRequest } from 'express';
-import { plantsOf } from '../services';
-import { notFound } from '../errors';
 import type { PlantRecord } from '../../core/egrid/types';
 import type { PlantFeatureCollection } from '../plants/geojson';
-import { plantsViewOf } from '../plants/plants-view';
-import { sendPrepared } from '../plants/send-prepared';
-import { GEOJSON_TYPE, parseStateCode, plantsFormat, resolveYear, YEAR_NOT_FOUND } from '../plants/plants-query';
+import { sendPrepared } from '../http/send-prepared';
+import { GEOJSON_TYPE, parseBbox, parseFuel, parseStateCode, plantsFormat, yearView, YEAR_NOT_FOUND } from '../plants/plants-query';
 import type { ErrorDetail } from '../errors';
 
 /** json: PlantRecord[]; geojson: a PlantFeatureCollection. */
@@ -25,8 +22,10 @@ export class PlantsController extends Controller {
    * properties; a plant without coordinates has `geometry: null`.
    * @param year The datamart's year; default: the latest available.
    * @param state Two-letter state code, any case; a state without plants gives [].
-   * @param top_n How many plants, 1 to 100000; default: all.
+   * @param top_n How many plants, 1 to 100000; default: all (of what the other parameters keep).
    * @param format json (default) or geojson.
+   * @param fuel A fuel category (eGRID PLFUELCT such as SOLAR, GAS, COAL; any case; GET /fuels lists them).
+   * @param bbox Only plants inside `minLon,minLat,maxLon,maxLat` (degrees, a map's viewport; minLon > maxLon crosses the antimeridian).
    * @isInt year year must be a whole number such as 2018
    * @isInt top_n top_n must be a whole number from 1 to 100000
    * @minimum top_n 1 top_n must be at least 1
@@ -46,13 +45,15 @@ export class PlantsController extends Controller {
     @Query() state?: string,
     @Query() top_n?: number,
     @Query() format?: PlantsOutputFormat,
+    @Query() fuel?: string,
+    @Query() bbox?: string,
   ): Promise<PlantRecord[] | PlantFeatureCollection> {
     const stateCode = parseStateCode(state);
+    const fuelCategory = parseFuel(fuel);
+    const box = parseBbox(bbox);
     const chosen = plantsFormat(req, format);
-    const backend = plantsOf(req);
-    const plants = await backend.plants(await resolveYear(backend, year));
-    if (!plants) throw notFound(YEAR_NOT_FOUND);
-    const body = plantsViewOf(plants).body({ state: stateCode, topN: top_n, format: chosen });
-    return sendPrepared(req, chosen === 'geojson' ? `${GEOJSON_TYPE}; charset=utf-8` : 'application/json; charset=utf-8', body);
+    const { view, earlyWhile } = await yearView(req, year);
+    const body = view.body({ state: stateCode, fuel: fuelCategory, bbox: box, topN: top_n, format: chosen });
+    return sendPrepared(req, body, { earlyWhile });
   }
 }

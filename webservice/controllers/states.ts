@@ -1,10 +1,8 @@
 import { Controller, Get, Query, Request, Response, Route, SuccessResponse, Tags } from '@tsoa/runtime';
 import type { Request as ExpressRequest } from 'express';
-import { plantsOf } from '../services';
-import { notFound } from '../errors';
-import { plantsViewOf, type StateTotal } from '../plants/plants-view';
-import { resolveYear, YEAR_NOT_FOUND } from '../plants/plants-query';
-import { sendPrepared } from '../plants/send-prepared';
+import type { StateTotal } from '../plants/plants-view';
+import { yearView, YEAR_NOT_FOUND } from '../plants/plants-query';
+import { sendPrepared } from '../http/send-prepared';
 import type { ErrorDetail } from '../errors';
 
 @Route('states')
@@ -22,10 +20,8 @@ export class StatesController extends Controller {
   @Response<ErrorDetail>(404, YEAR_NOT_FOUND)
   @Response<ErrorDetail>(503, 'The datamarts bucket is unreachable')
   public async listStates(@Request() req: ExpressRequest, @Query() year?: number): Promise<StateTotal[]> {
-    const backend = plantsOf(req);
-    const plants = await backend.plants(await resolveYear(backend, year));
-    if (!plants) throw notFound(YEAR_NOT_FOUND);
-    const body = plantsViewOf(plants).statesBody();
-    return sendPrepared(req, 'application/json; charset=utf-8', body);
+    const { view, earlyWhile } = await yearView(req, year);
+    const body = view.statesBody();
+    return sendPrepared(req, body, { earlyWhile });
   }
 }

@@ -2,7 +2,8 @@
 import type { Request } from 'express';
 import { badRequest, notFound } from '../errors';
 import type { PlantsBackend } from './backend';
-import type { PlantsFormat } from './plants-view';
+import { plantsViewOf, type BoundingBox, type PlantsFormat, type PlantsView } from './plants-view';
+import { plantsOf } from '../services';
 
 export const YEAR_NOT_FOUND = 'Data for this year is not found';
 
@@ -27,6 +28,36 @@ export function parseStateCode(state: string | undefined): string | undefined {
   return state.toUpperCase();
 }
 
+const FUEL_CATEGORY = /^[A-Za-z][A-Za-z0-9_-]{0,31}$/;
+
+/** A fuel category in any case (SOLAR, solar), upper-cased; 400 for anything that cannot be one. */
+export function parseFuel(fuel: string | undefined): string | undefined {
+  if (fuel === undefined) return undefined;
+  if (!FUEL_CATEGORY.test(fuel)) throw badRequest(`Invalid parameter fuel: expected a fuel category such as SOLAR (GET /fuels lists them) (got ${JSON.stringify(fuel)})`);
+  return fuel.toUpperCase();
+}
+
+const NUMBER = /^\s*-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\s*$/;
+
+/**
+ * `minLon,minLat,maxLon,maxLat` in degrees (a map's viewport); minLon > maxLon crosses the antimeridian.
+ * 400 naming bbox for anything else.
+ */
+export function parseBbox(bbox: string | undefined): BoundingBox | undefined {
+  if (bbox === undefined) return undefined;
+  const fail = (why: string): never => {
+    throw badRequest(`Invalid parameter bbox: ${why}; expected minLon,minLat,maxLon,maxLat in degrees such as -107,25,-93,37 (got ${JSON.stringify(bbox)})`);
+  };
+  const parts = bbox.split(',');
+  if (parts.length !== 4) fail(`${parts.length} value${parts.length === 1 ? '' : 's'} instead of 4`);
+  if (!parts.every((p) => NUMBER.test(p))) fail('every value must be a number');
+  const [minLon, minLat, maxLon, maxLat] = parts.map(Number) as [number, number, number, number];
+  if (Math.abs(minLon) > 180 || Math.abs(maxLon) > 180) fail('longitudes must be within -180..180');
+  if (Math.abs(minLat) > 90 || Math.abs(maxLat) > 90) fail('latitudes must be within -90..90');
+  if (minLat > maxLat) fail('minLat is above maxLat');
+  return [minLon, minLat, maxLon, maxLat];
+}
+
 export const GEOJSON_TYPE = 'application/geo+json';
 
 /** `format` wins; without it, `Accept: application/geo+json` (preferred over JSON) selects GeoJSON. */
@@ -35,4 +66,25 @@ export function plantsFormat(req: Request, format: PlantsFormat | undefined): Pl
   // Negotiation only when GeoJSON is asked for at all: most requests (no Accept, */*) skip its parsing.
   if (!req.headers.accept?.includes('geo+json')) return 'json';
   return req.accepts(['application/json', GEOJSON_TYPE]) === GEOJSON_TYPE ? 'geojson' : 'json';
+}
+
+/**
+ * For answers remembered by the early path: true while the backend still serves what it served when
+ * `version` was read (read it before loading the data, so an answer is never tied to a newer version).
+ */
+export function whileVersion(backend: PlantsBackend, version: string | undefined): (() => boolean) | undefined {
+  if (version === undefined || !backend.currentVersion) return undefined;
+  return () => backend.currentVersion?.() === version;
+}
+
+/**
+ * The view of the requested year's datamart (404 when there is none), and the validity check of answers
+ * made from it for the early path.
+ */
+export async function yearView(req: Request, year: number | undefined): Promise<{ view: PlantsView; earlyWhile?: () => boolean }> {
+  const backend = plantsOf(req);
+  const version = backend.currentVersion?.();
+  const plants = await backend.plants(await resolveYear(backend, year));
+  if (!plants) throw notFound(YEAR_NOT_FOUND);
+  return { view: plantsViewOf(plants), earlyWhile: whileVersion(backend, version) };
 }

@@ -1,0 +1,182 @@
+/**
+ * The /map page in a real browser (Debian's chromium through playwright-core) against the service with
+ * the real sample's datamart: what it draws is exactly what the API answers. Screenshots go to
+ * build/test-artifacts/.
+ */
+import test, { type ExecutionContext } from 'ava';
+import type { Page } from 'playwright-core';
+import type { PlantRecord } from '../core/egrid/types';
+import { formatMwh, formatShare } from '../webservice/pages/map/format';
+import { startEmulators, type TestEmulators } from './helpers/emulators';
+import { requireShared } from './helpers/shared';
+import { DESKTOP, openBrowser, PHONE, requireChromium, watchExternalRequests, type BrowserSession } from './helpers/browser';
+import { builtPages } from './helpers/pages';
+import { createBucket, emulatorS3, goldenPlantRecords, putDatamart, servePlants, type PlantsService } from './helpers/plants-service';
+
+const BUCKET = 'map-page-datamarts';
+
+interface Fixture {
+  emulators: TestEmulators;
+  service: PlantsService;
+}
+
+let fixture: Promise<Fixture> | undefined;
+
+test.after.always(async () => {
+  if (!fixture) return;
+  const { emulators, service } = await fixture;
+  await service.close();
+  await emulators.close();
+});
+
+async function setUp(t: ExecutionContext): Promise<Fixture | undefined> {
+  const csv = requireShared(t, 'golden', 'egrid2018_datamart.csv');
+  if (!csv || !requireChromium(t)) return undefined;
+  return (fixture ??= (async () => {
+    const emulators = await startEmulators();
+    const s3 = emulatorS3(emulators);
+    await createBucket(s3, BUCKET);
+    await putDatamart(s3, BUCKET, 2018, await goldenPlantRecords(csv));
+    s3.destroy();
+    const service = await servePlants(emulators, BUCKET, { revalidateSeconds: 3600, env: { PAGES_DIR: await builtPages() } });
+    return { emulators, service };
+  })());
+}
+
+async function apiPlants(service: PlantsService, query: string): Promise<PlantRecord[]> {
+  const res = await fetch(`${service.url}/plants?${query}`);
+  return (await res.json()) as PlantRecord[];
+}
+
+/** Waits for a draw that has finished, including the zoom that follows it. */
+async function drawn(page: Page): Promise<void> {
+  await page.waitForSelector('#map[data-state="ready"]');
+  await page.waitForFunction("!document.querySelector('.leaflet-zoom-anim')");
+  await page.waitForTimeout(500); // flyToBounds animates for 0.4 s; moveend then updates data-zoom
+}
+
+const markerIds = (page: Page): Promise<number[]> =>
+  page.$$eval('.leaflet-overlay-pane [data-plant-id]', (elements) => elements.map((e) => Number(e.getAttribute('data-plant-id'))));
+const listIds = (page: Page): Promise<number[]> => page.$$eval('aside [data-plant-id]', (elements) => elements.map((e) => Number(e.getAttribute('data-plant-id'))));
+const mapZoom = async (page: Page): Promise<number> => Number(await page.getAttribute('#map', 'data-zoom'));
+
+async function session(t: ExecutionContext, viewport = DESKTOP): Promise<BrowserSession> {
+  const browser = await openBrowser(viewport);
+  t.teardown(() => browser.close());
+  return browser;
+}
+
+test('TX top 5: exactly the API’s five plants, on the map and in the list; a popup gives MWh and the state share; changing state zooms, redraws and follows in the URL', async (t) => {
+  const env = await setUp(t);
+  if (!env) return;
+  const browser = await session(t);
+  const { page } = browser;
+  const external = watchExternalRequests(page);
+  await page.goto(`${env.service.url}/map?year=2018&state=TX&top_n=5`);
+  await drawn(page);
+  const texas = await apiPlants(env.service, 'year=2018&state=TX&top_n=5');
+  t.is(texas.length, 5);
+  t.deepEqual((await markerIds(page)).sort(), texas.map((p) => p.plant_id).sort(), 'markers: the API’s five plants');
+  t.deepEqual(await listIds(page), texas.map((p) => p.plant_id), 'list: the same plants, in the API’s order');
+  t.is(await page.inputValue('select[name=state]'), 'TX');
+  t.is(await page.inputValue('input[name=top_n]'), '5');
+  t.is(await page.inputValue('select[name=year]'), '2018');
+  const texasZoom = await mapZoom(page);
+  t.true(texasZoom >= 5, `zoomed to Texas (zoom ${texasZoom})`);
+  await browser.screenshot('map-tx-top5');
+
+  // The popup of the largest plant: its name, absolute generation and share, formatted.
+  const top = texas[0]!;
+  await page.click(`.leaflet-overlay-pane [data-plant-id="${top.plant_id}"]`);
+  const popup = await page.waitForSelector('.plant-popup');
+  const text = (await popup.textContent()) ?? '';
+  t.true(text.includes(top.plant_name), text);
+  t.true(text.includes(formatMwh(top.annual_netgen_abs)), `absolute: ${formatMwh(top.annual_netgen_abs)} in ${text}`);
+  t.true(text.includes(formatShare(top.annual_netgen_rel)), `share: ${formatShare(top.annual_netgen_rel)} in ${text}`);
+  t.regex(formatShare(top.annual_netgen_rel), /^\d+\.\d\d%$/);
+  await browser.screenshot('map-tx-popup');
+
+  // Another state: redrawn with its plants, zoomed elsewhere, and the URL says so.
+  await page.selectOption('select[name=state]', 'CA');
+  await page.waitForFunction("new URL(location.href).searchParams.get('state') === 'CA'");
+  await drawn(page);
+  const california = await apiPlants(env.service, 'year=2018&state=CA&top_n=5');
+  t.deepEqual((await markerIds(page)).sort(), california.map((p) => p.plant_id).sort());
+  t.not(await page.getAttribute('#map', 'data-center'), null);
+  const caCenter = (await page.getAttribute('#map', 'data-center'))!.split(',').map(Number);
+  t.true(caCenter[1]! < -115, `centred on California (${caCenter.join(', ')})`);
+  const url = new URL(page.url());
+  t.deepEqual(Object.fromEntries(url.searchParams), { year: '2018', state: 'CA', top_n: '5' });
+
+  // All states zooms back out; top_n and fuel follow too.
+  await page.selectOption('select[name=state]', '');
+  await drawn(page);
+  t.true((await mapZoom(page)) < texasZoom, 'zoomed back out to the US');
+  await page.fill('input[name=top_n]', '20');
+  await page.selectOption('select[name=fuel]', 'WIND');
+  await page.waitForFunction("new URL(location.href).searchParams.get('fuel') === 'WIND'");
+  await drawn(page);
+  const wind = await apiPlants(env.service, 'year=2018&top_n=20&fuel=WIND');
+  t.deepEqual(await listIds(page), wind.map((p) => p.plant_id));
+  t.deepEqual(Object.fromEntries(new URL(page.url()).searchParams), { year: '2018', top_n: '20', fuel: 'WIND' });
+  await browser.screenshot('map-desktop');
+
+  t.deepEqual(browser.errors, [], 'no console errors');
+  t.deepEqual(external, [], 'nothing requested from outside the service');
+});
+
+test('keyboard: a list row is reachable and Enter shows its plant on the map with its popup', async (t) => {
+  const env = await setUp(t);
+  if (!env) return;
+  const browser = await session(t);
+  const { page } = browser;
+  await page.goto(`${env.service.url}/map?year=2018&state=AL&top_n=4`);
+  await drawn(page);
+  // Tab from the controls reaches the list's first plant.
+  await page.focus('select[name=fuel]');
+  let focused = '';
+  for (let i = 0; i < 40 && !focused; i++) {
+    await page.keyboard.press('Tab');
+    focused = await page.evaluate<string>("document.activeElement?.closest('aside') ? document.activeElement.getAttribute('data-plant-id') ?? '' : ''");
+  }
+  t.truthy(focused, 'a list row takes the focus');
+  await page.keyboard.press('Enter');
+  const popup = await page.waitForSelector('.plant-popup');
+  const [first] = await apiPlants(env.service, 'year=2018&state=AL&top_n=4');
+  t.true(((await popup.textContent()) ?? '').includes(first!.plant_name));
+  t.deepEqual(browser.errors, []);
+});
+
+test('390×844: the page fits the phone’s width, draws the plants and shows the list under the map', async (t) => {
+  const env = await setUp(t);
+  if (!env) return;
+  const browser = await session(t, PHONE);
+  const { page } = browser;
+  await page.goto(`${env.service.url}/map?year=2018&state=TX&top_n=5`);
+  await drawn(page);
+  t.is((await markerIds(page)).length, 5);
+  t.true(await page.evaluate<boolean>('document.documentElement.scrollWidth <= window.innerWidth'), 'no horizontal scrolling');
+  const map = (await page.locator('#map').boundingBox())!;
+  const list = (await page.locator('aside').boundingBox())!;
+  t.true(map.width >= 380 && map.height >= 300, `map ${map.width}×${map.height}`);
+  t.true(list.y >= map.y + map.height - 1, 'the list is under the map');
+  for (const name of ['year', 'state', 'top_n', 'fuel']) {
+    const box = await page.locator(`[name=${name}]`).boundingBox();
+    t.true(box !== null && box.x >= 0 && box.x + box.width <= 390, `${name} within the screen`);
+  }
+  await browser.screenshot('map-phone');
+  t.deepEqual(browser.errors, []);
+});
+
+test('the page shows plant names as text, never as markup', async (t) => {
+  const env = await setUp(t);
+  if (!env) return;
+  const browser = await session(t);
+  const { page } = browser;
+  await page.goto(`${env.service.url}/map?year=2018&state=AL&top_n=50`);
+  await drawn(page);
+  const names = await page.$$eval('aside .name', (elements) => elements.map((e) => e.textContent));
+  const expected = (await apiPlants(env.service, 'year=2018&state=AL&top_n=50')).map((p) => p.plant_name);
+  t.deepEqual(names, expected);
+  t.is(await page.$$eval('aside .name *', (e) => e.length), 0, 'no element inside a name');
+});

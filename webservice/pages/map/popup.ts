@@ -1,0 +1,30 @@
+/** A plant's popup, built from text nodes only (plant names are data, never markup). */
+import type { PlantRecord } from './api';
+import { fuelName } from './fuel-style';
+import { formatMwh, formatShare } from './format';
+import { stateName } from './us-states';
+
+function row(term: string, value: string, className?: string): HTMLElement[] {
+  const dt = document.createElement('dt');
+  dt.textContent = term;
+  const dd = document.createElement('dd');
+  dd.textContent = value;
+  if (className) dd.className = className;
+  return [dt, dd];
+}
+
+export function plantPopup(plant: PlantRecord): HTMLElement {
+  const root = document.createElement('div');
+  root.className = 'plant-popup';
+  const title = document.createElement('strong');
+  title.textContent = plant.plant_name;
+  const facts = document.createElement('dl');
+  facts.append(
+    ...row('State', `${stateName(plant.state)} (${plant.state})`),
+    ...row('Fuel', fuelName(plant.fuel)),
+    ...row('Net generation', formatMwh(plant.annual_netgen_abs), 'netgen-abs'),
+    ...row('Share of state', formatShare(plant.annual_netgen_rel), 'netgen-rel'),
+  );
+  root.append(title, facts);
+  return root;
+}
