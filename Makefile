@@ -201,7 +201,7 @@ LAMBDA_RUN = $(TOOL_ENV) LOG_LEVEL=info $(TSX) $(TOOLS)/invoke-local.ts \
 	--function-name $(CFG_lambda_function) --memory $(CFG_lambda_memory_mb) --timeout $(CFG_lambda_timeout_s) \
 	--event '$(LAMBDA_EVENT)' $(addprefix --env ,$(LAMBDA_ENV))
 
-# Without Ansible (its play cannot run: no boto3, Ansible broken) the service is stopped by its pid file.
+# After the play, and when it cannot run (no boto3, Ansible broken...): the service stopped by its pid file.
 STOP_SERVICE = $(TSX) $(TOOLS)/stop-service.ts build/webservice
 
 init-local:
@@ -212,7 +212,8 @@ infrastructure: $(CONFIG_MK)
 
 stop:
 	$(PLAYBOOK) infrastructure/webservice-play.yml -e webservice_state=stopped || \
-	  { echo "make stop: the play failed (above): stopping the service by its pid file" >&2; $(STOP_SERVICE); }
+	  echo "make stop: the play failed (above): stopping the service by its pid file" >&2
+	$(STOP_SERVICE)
 	$(DAEMON) stop --user $(CHALLENGE)
 
 # The cleanup play needs the emulators; they stop again at the end unless the other challenge uses them.
@@ -223,6 +224,7 @@ clean:
 	  echo "make clean: the cleanup failed (above): stopping this challenge's processes; its stores stay in $(STATE_DIR) until make clean succeeds" >&2; \
 	  $(STOP_SERVICE) || true; $(DAEMON) stop --user $(CHALLENGE) || true; exit 1; \
 	fi
+	$(STOP_SERVICE)
 	rm -rf $(CHALLENGE_STATE)
 	$(DAEMON) clean --user $(CHALLENGE)
 	$(call clean_build,webservice,aws)

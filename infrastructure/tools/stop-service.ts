@@ -5,6 +5,7 @@
  *   tsx infrastructure/tools/stop-service.ts DIR     DIR: the installation (challenge-N/build/webservice)
  *
  * The pid is signalled only while its command line still runs DIR/app/ (a pid file may outlive its process).
+ * Quiet when there was nothing to stop (after a play that stopped it).
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -20,8 +21,6 @@ async function main(dir: string | undefined): Promise<number> {
   if (Number.isInteger(pid) && pid > 0 && runs(pid, path.join(path.resolve(dir), 'app') + path.sep)) {
     await stopProcess(pid);
     console.log(`web service stopped (pid ${pid})`);
-  } else {
-    console.log('web service not running');
   }
   rmSync(pidFile, { force: true });
   return 0;
