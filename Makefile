@@ -1,7 +1,7 @@
 # Shared rules of both challenges. Each challenge-N/Makefile sets what is really its own (the synthetic
 # sample, the Lambda's event and environment) and includes this file; run make from challenge-N/:
 #
-#   make init          npm ci at the root; Ansible (+ amazon.aws, community.aws), boto3 if missing
+#   make init          npm ci at the root; Ansible (+ amazon.aws, community.aws), boto3 for Ansible's own Python
 #   make               build -> infrastructure -> raw-data -> preprocess -> webservice -> URLs and curl lines
 #   make build | infrastructure | raw-data | preprocess | webservice     one step
 #   make stop          stop the web service, and the emulators when no challenge still uses them
