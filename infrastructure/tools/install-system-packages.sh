@@ -68,9 +68,12 @@ ansible_python() {
 python=$(ansible_python) ||
   fail "Ansible could not run a module on localhost (ansible localhost -m ansible.builtin.setup, with $ANSIBLE_CONFIG): see above"
 
-# "<boto3 version> <botocore version>" of Ansible's interpreter, or nothing when they do not import.
+# boto3 as the AWS modules use it: importable, and able to make an S3 client (which loads s3transfer: a
+# mismatched s3transfer/botocore pair imports fine and fails there).
+BOTO_PROBE='import boto3, botocore; boto3.session.Session().client("s3", region_name="us-east-1"); print(boto3.__version__, botocore.__version__)'
+# "<boto3 version> <botocore version>" of Ansible's interpreter, or nothing when boto3 is not usable.
 boto_versions() {
-  "$python" -c 'import boto3, botocore; print(boto3.__version__, botocore.__version__)' 2>/dev/null || true
+  "$python" -c "$BOTO_PROBE" 2>/dev/null || true
 }
 boto_ok() {
   local versions
@@ -80,7 +83,11 @@ boto_ok() {
 boto_state() {
   local versions
   versions=$(boto_versions)
-  if [ -z "$versions" ]; then echo "cannot import boto3 and botocore"; else echo "has boto3 ${versions% *} and botocore ${versions#* }"; fi
+  if [ -n "$versions" ]; then
+    echo "has boto3 ${versions% *} and botocore ${versions#* }"
+  else
+    echo "cannot use boto3 and botocore ($("$python" -c "$BOTO_PROBE" 2>&1 | tail -n 1))"
+  fi
 }
 
 boto_specs=("boto3>=$BOTO3_FLOOR" "botocore>=$BOTOCORE_FLOOR")
@@ -106,7 +113,7 @@ install_boto() {
 if ! boto_ok; then
   echo "init: Ansible's Python $python $(boto_state) (needs boto3 >= $BOTO3_FLOOR, botocore >= $BOTOCORE_FLOOR)"
   install_boto || true
-  boto_ok || fail "Ansible's Python $python $(boto_state) (the first python3 on the PATH, $(command -v python3 || echo none), does not matter: Ansible runs its AWS modules with $python). Install them for it: $python -m pip install 'boto3>=$BOTO3_FLOOR' 'botocore>=$BOTOCORE_FLOOR' (or with the package manager that installed that Python), then make init"
+  boto_ok || fail "Ansible's Python $python $(boto_state). Ansible runs its AWS modules with that Python, whatever python3 is first on the PATH ($(command -v python3 || echo none)). Install them for it: $python -m pip install 'boto3>=$BOTO3_FLOOR' 'botocore>=$BOTOCORE_FLOOR' (or with the package manager that installed that Python), then make init"
 fi
 
 # ---------------------------------------------------------------------------------- AWS collections
