@@ -9,6 +9,7 @@ import { dynamoClient, s3Client } from '../core/aws/clients';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { PROJECT_ROOT } from './helpers/shared';
 import { startEmulators } from './helpers/emulators';
+import { freePorts, isAlive as alive } from '../test-e2e/helpers';
 
 const DAEMON = path.join(PROJECT_ROOT, 'infrastructure', 'emulators', 'daemon.ts');
 const STOP_SERVICE = path.join(PROJECT_ROOT, 'infrastructure', 'tools', 'stop-service.ts');
@@ -36,33 +37,7 @@ function tool(script: string, ...args: string[]): Promise<Run> {
   });
 }
 
-async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: count }, () => new Promise<net.Server>((resolve) => {
-      const s = net.createServer();
-      s.listen(0, '127.0.0.1', () => resolve(s));
-    })),
-  );
-  const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  return ports;
-}
-
 const pidOf = (stateDir: string, name: string): number => (JSON.parse(readFileSync(path.join(stateDir, 'emulators', `${name}.pid`), 'utf8')) as { pid: number }).pid;
-
-/** Running: signalable and, where /proc tells, not a zombie waiting for init to reap it. */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
-  } catch {
-    return !existsSync('/proc/self/stat');
-  }
-}
 
 test('emulator daemon: starts detached and healthy, is reused, stops only when no challenge holds a lease, cleans its state', async (t) => {
   const stateDir = path.join(mkdtempSync(path.join(tmpdir(), 'daemon-test-')), 'state');

@@ -9,10 +9,10 @@
 import test from 'ava';
 import { execFile, spawn } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PROJECT_ROOT } from './helpers/shared';
+import { freePorts, isAlive as alive, portAnswers } from '../test-e2e/helpers';
 
 interface Challenge {
   dir: string;
@@ -21,38 +21,6 @@ interface Challenge {
   ports: { s3: number; dynamodb: number; service: number };
   env: NodeJS.ProcessEnv;
 }
-
-async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: count }, () => new Promise<net.Server>((resolve) => {
-      const s = net.createServer();
-      s.listen(0, '127.0.0.1', () => resolve(s));
-    })),
-  );
-  const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  return ports;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
-  } catch {
-    return !existsSync('/proc/self/stat');
-  }
-}
-
-const portAnswers = (port: number): Promise<boolean> =>
-  new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => (socket.destroy(), resolve(true)));
-    socket.once('error', () => resolve(false));
-  });
 
 /** A challenge folder of challenge-1's settings, with an ansible-playbook stand-in first on the PATH. */
 async function challenge(t: { teardown: (fn: () => void) => void }): Promise<Challenge> {
