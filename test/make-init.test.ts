@@ -28,7 +28,8 @@ const ready = missing.length === 0;
 if (!ready && process.env.CI === 'true') {
   test('Debian\'s ansible and python3-boto3 are installed (CI)', (t) => t.fail(`missing ${missing.join(', ')}: infrastructure/tools/install-system-packages.sh installs them`));
 }
-const initTest = ready ? test : test.skip;
+// One at a time: each runs Ansible several times.
+const initTest = ready ? test.serial : test.skip;
 
 /** A virtualenv from /usr/bin/python3 with Debian's Ansible and without boto3; returns its site-packages. */
 async function makeAnsibleVenv(venv: string): Promise<string> {

@@ -85,7 +85,7 @@ function startService(c: Challenge): number {
   return child.pid!;
 }
 
-test('make clean after a failed make infrastructure (Ansible without boto3): emulators and service stopped, ports free, clean fails; once Ansible works, clean removes the rest', async (t) => {
+test.serial('make clean after a failed make infrastructure (Ansible without boto3): emulators and service stopped, ports free, clean fails; once Ansible works, clean removes the rest', async (t) => {
   const c = await challenge(t);
   const failed = await make(c, 'fails', 'infrastructure');
   t.not(failed.code, 0, failed.out);
@@ -110,7 +110,7 @@ test('make clean after a failed make infrastructure (Ansible without boto3): emu
   for (const port of Object.values(c.ports)) t.false(await portAnswers(port), `port ${port} free`);
 });
 
-test('make stop when Ansible fails: the service stops by its pid file and the emulators stop; make succeeds', async (t) => {
+test.serial('make stop when Ansible fails: the service stops by its pid file and the emulators stop; make succeeds', async (t) => {
   const c = await challenge(t);
   t.not((await make(c, 'fails', 'infrastructure')).code, 0);
   const emulators = emulatorPids(c.stateDir);
@@ -122,7 +122,7 @@ test('make stop when Ansible fails: the service stops by its pid file and the em
   for (const port of Object.values(c.ports)) t.false(await portAnswers(port), `port ${port} free`);
 });
 
-test('make clean of one target keeps the other target\'s part of build/: aws keeps the running local service, local keeps build/aws', async (t) => {
+test.serial('make clean of one target keeps the other target\'s part of build/: aws keeps the running local service, local keeps build/aws', async (t) => {
   const c = await challenge(t);
   const service = startService(c);
   const awsOutputs = (): string => path.join(c.dir, 'build', 'aws', 'instance.json');
