@@ -180,12 +180,18 @@ urls:
 clean_build = rm -rf build/$(1) && if [ ! -e build/$(2) ]; then rm -rf build; fi
 
 # ---------------------------------------------------------------------------------------------- salt
+# Written quoted: unquoted, YAML 1.1 (Ansible) and YAML 1.2 (core/config.ts) read some salts differently
+# (01234567 octal, 123456e7 a float, 00000000 false), and the two sides would name resources apart.
+# SALT=... chooses one (4 to 16 lower-case letters or digits, what core/config.ts accepts).
+SALT_FORM := ^[a-z0-9]{4,16}$$
 salt:
 	@if [ -f infrastructure/salt.yml ]; then \
 	  echo "infrastructure/salt.yml already sets $$(cat infrastructure/salt.yml); to change it: make clean, delete the file, make salt"; \
 	else \
-	  echo "salt: $$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')" > infrastructure/salt.yml; \
-	  echo "infrastructure/salt.yml: $$(cat infrastructure/salt.yml) (resource names get -<salt>)"; \
+	  salt='$(or $(SALT),$(shell od -An -N4 -tx1 /dev/urandom | tr -d ' \n'))'; \
+	  [[ "$$salt" =~ $(SALT_FORM) ]] || { echo "make salt: SALT=$$salt: a salt is 4 to 16 lower-case letters or digits" >&2; exit 1; }; \
+	  echo "salt: \"$$salt\"" > infrastructure/salt.yml; \
+	  echo "infrastructure/salt.yml: $$(cat infrastructure/salt.yml) (resource names get -$$salt)"; \
 	fi
 
 # ================================================================================= target: local

@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parse } from 'yaml';
+import { isMap, isScalar, parse, parseDocument } from 'yaml';
 
 export interface ChallengeConfig {
   project: string;
@@ -46,6 +46,32 @@ export function salted(name: string, salt: string): string {
   return salt ? `${name}-${salt}` : name;
 }
 
+/** What `make salt` writes and a salt may be: lower-case letters and digits, as S3 bucket names allow. */
+export const SALT_FORM = /^[a-z0-9]{4,16}$/;
+
+/**
+ * The salt of salt.yml (`salt: "1a2b3c4d"`). It must be a quoted string: Ansible reads YAML 1.1 and this
+ * module YAML 1.2, and an unquoted 01234567 (octal to one, 1234567 to the other), 123456e7 (a float) or
+ * 00000000 (false in 1.1) would give the playbooks and the tools different resource names.
+ */
+export function readSalt(file: string, text: string): string {
+  const document = parseDocument(text);
+  if (document.errors.length > 0) throw new Error(`${file}: ${document.errors[0].message}`);
+  if (document.contents === null) return '';
+  if (!isMap(document.contents) || !document.has('salt')) throw new Error(`${file}: expected salt: "<salt>" (make salt writes it)`);
+  const node = document.get('salt', true);
+  const value: unknown = isScalar(node) ? node.value : node;
+  if (value === null || value === '') return '';
+  if (!isScalar(node) || typeof value !== 'string' || (node.type !== 'QUOTE_DOUBLE' && node.type !== 'QUOTE_SINGLE')) {
+    const shown = isScalar(node) ? String(node.source ?? value) : JSON.stringify(value);
+    throw new Error(
+      `${file}: salt must be a quoted string: write salt: "${shown}" (unquoted, Ansible's YAML 1.1 and the tools' YAML 1.2 can read it as different values, 01234567 as 342391 and 1234567 say, and would name resources apart)`,
+    );
+  }
+  if (!SALT_FORM.test(value)) throw new Error(`${file}: salt "${value}" must be 4 to 16 lower-case letters or digits (make salt writes 8 hex digits)`);
+  return value;
+}
+
 /** Loads a challenge folder's configuration, with resource names already salted. */
 export function loadChallengeConfig(challengeDir: string): ChallengeConfig {
   const file = path.join(challengeDir, 'infrastructure', 'config.yml');
@@ -55,7 +81,7 @@ export function loadChallengeConfig(challengeDir: string): ChallengeConfig {
     if (raw[key] === undefined || raw[key] === null || raw[key] === '') throw new Error(`${file}: missing required key "${key}"`);
   }
   const saltFile = path.join(challengeDir, 'infrastructure', 'salt.yml');
-  const salt = existsSync(saltFile) ? String((parse(readFileSync(saltFile, 'utf8')) as { salt?: string } | null)?.salt ?? '') : '';
+  const salt = existsSync(saltFile) ? readSalt(saltFile, readFileSync(saltFile, 'utf8')) : '';
   const config = { test_data_file: '', ...raw, salt } as ChallengeConfig;
   config.raw_bucket = salted(config.raw_bucket, salt);
   if (config.datamarts_bucket) config.datamarts_bucket = salted(config.datamarts_bucket, salt);

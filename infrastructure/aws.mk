@@ -12,9 +12,44 @@
 # The tools talk to AWS itself: no emulator endpoints.
 TOOL_ENV := AWS_REGION=$(CFG_aws_region)
 
+# Variables that point AWS clients at emulators or mocks (the local target's tools, the tests, boto3 and
+# amazon.aws's endpoint overrides): one left over in the shell would send this target's calls there.
+# None of them reaches the aws target's commands.
+LOCAL_ONLY_VARIABLES := S3_ENDPOINT DYNAMODB_ENDPOINT LAMBDA_ENDPOINT AWS_URL EC2_URL S3_URL \
+	$(filter AWS_ENDPOINT_URL%,$(.VARIABLES))
+IGNORED_VARIABLES := $(strip $(foreach v,$(LOCAL_ONLY_VARIABLES),$(if $(filter environment% command,$(origin $(v))),$(v))))
+ifeq ($(MAKE_RESTARTS),)
+ifneq ($(IGNORED_VARIABLES),)
+$(info make TARGET=aws: ignoring $(IGNORED_VARIABLES) (emulator/mock endpoints, for the local target and the tests))
+endif
+endif
+unexport $(LOCAL_ONLY_VARIABLES)
+override MAKEOVERRIDES := $(filter-out $(addsuffix =%,$(LOCAL_ONLY_VARIABLES)),$(MAKEOVERRIDES))
+
+# boto3 (Ansible) falls back to AWS_DEFAULT_PROFILE, the AWS SDK v3 (the TypeScript tools) never reads it:
+# unless both name the same profile, the playbooks and the tools would act on two accounts.
+ifneq ($(AWS_DEFAULT_PROFILE),)
+ifneq ($(AWS_DEFAULT_PROFILE),$(or $(AWS_PROFILE),default))
+$(error make TARGET=aws: AWS_DEFAULT_PROFILE=$(AWS_DEFAULT_PROFILE) but AWS_PROFILE=$(or $(AWS_PROFILE),(unset, so "default")): \
+Ansible (boto3) would use one profile and the tools (AWS SDK v3, which ignores AWS_DEFAULT_PROFILE) the other. \
+Set AWS_PROFILE=$(AWS_DEFAULT_PROFILE) or unset AWS_DEFAULT_PROFILE)
+endif
+endif
+
+# S3 bucket names are global across every AWS account: unsalted, the default names belong to whoever
+# deployed them first (s3_bucket then fails with 403). make init TARGET=aws makes a salt; every step
+# that creates or uses resources requires one. (stop and clean act on whatever names are configured.)
+ifeq ($(wildcard infrastructure/salt.yml),)
+ifneq ($(filter-out init init-system init-npm init-aws salt stop clean,$(or $(MAKECMDGOALS),all)),)
+$(error make TARGET=aws: infrastructure/salt.yml is missing. Bucket names are global across AWS, so this copy's \
+resources need a suffix of their own: run make salt (or make init TARGET=aws, which makes one) first, once, and keep \
+the file (it names your resources; make clean TARGET=aws needs it))
+endif
+endif
+
 init: init-aws
 .PHONY: init-aws
-init-aws: init-system init-npm
+init-aws: init-system init-npm salt
 	$(TSX) $(TOOLS)/aws-preflight.ts .
 
 LAMBDA_RUN = $(TOOL_ENV) LOG_LEVEL=info $(TSX) $(TOOLS)/lambda-deploy.ts run . \

@@ -7,6 +7,7 @@ import test from 'ava';
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
@@ -102,4 +103,27 @@ test('preflight CLI: config problems are listed with the file they are in, even 
   const file = path.join(challenge, 'infrastructure', 'config.yml');
   t.true(out.stderr.includes(`aws preflight: ${file}: ssh_key_name is empty`), out.stderr);
   t.true(out.stderr.includes(`aws preflight: ${file}: ssh_cidr 0.0.0.0/0 opens SSH to the whole internet`), out.stderr);
+});
+
+test('preflight CLI: an SSO profile whose session expired (or never started) is reported as such, with the login command, not as "no credentials"', async (t) => {
+  const { preflight, home } = sandbox(t, { ssh_key_name: 'my-key', ssh_cidr: '203.0.113.7/32' });
+  mkdirSync(path.join(home, '.aws', 'sso', 'cache'), { recursive: true });
+  writeFileSync(
+    path.join(home, '.aws', 'config'),
+    '[profile dev]\nsso_session = corp\nsso_account_id = 123456789012\nsso_role_name = Admin\nregion = eu-central-1\n\n[sso-session corp]\nsso_start_url = https://corp.example.com/start\nsso_region = eu-central-1\n',
+  );
+  const never = await preflight({ AWS_PROFILE: 'dev' });
+  t.is(never.code, 1);
+  t.regex(never.stderr, /aws preflight: the AWS SSO session of profile dev has expired or was never started: run aws sso login --profile dev/);
+  t.notRegex(never.stderr, /no AWS credentials found/);
+  // A cached token past its expiry (no refresh token: nothing is asked of the network).
+  const cacheKey = createHash('sha1').update('corp').digest('hex');
+  writeFileSync(
+    path.join(home, '.aws', 'sso', 'cache', `${cacheKey}.json`),
+    JSON.stringify({ startUrl: 'https://corp.example.com/start', region: 'eu-central-1', accessToken: 'expired', expiresAt: '2020-01-01T00:00:00Z' }),
+  );
+  const expired = await preflight({ AWS_PROFILE: 'dev' });
+  t.is(expired.code, 1);
+  t.regex(expired.stderr, /the AWS SSO session of profile dev has expired or was never started: run aws sso login --profile dev, then make init TARGET=aws again/);
+  t.notRegex(expired.stderr, /no AWS credentials found/);
 });

@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { loadChallengeConfig, type ChallengeConfig } from '../core/config';
 import { renderIam, type RenderedIam } from '../infrastructure/iam/render';
 import type { PolicyDocument } from '../infrastructure/iam/policies';
+import { RAW_BUCKET_LISTING } from '../infrastructure/iam/access';
 import { sdkUsage } from './helpers/sdk-usage';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -54,9 +55,10 @@ test('IAM: no statement of any rendered policy has a * resource, except the Lamb
   }
 });
 
-test('IAM: challenge-1 Lambda reads raw objects and writes datamart objects; the instance lists and reads datamarts', (t) => {
+test('IAM: challenge-1 Lambda reads raw objects (and may list the raw bucket, so a wrong key is NoSuchKey) and writes datamart objects; the instance lists and reads datamarts', (t) => {
   const docs = rendered('challenge-1');
   t.deepEqual(docs.lambda_policy.Statement, [
+    { Sid: 'EtlRawBucket', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: ['arn:aws:s3:::datalake-c1-raw'] },
     { Sid: 'EtlRawObjects', Effect: 'Allow', Action: ['s3:GetObject'], Resource: ['arn:aws:s3:::datalake-c1-raw/*'] },
     { Sid: 'EtlDatamartsObjects', Effect: 'Allow', Action: ['s3:PutObject'], Resource: ['arn:aws:s3:::datalake-c1-datamarts/*'] },
     { Sid: 'LogGroup', Effect: 'Allow', Action: ['logs:CreateLogGroup'], Resource: [`arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/lambda/datalake-c1-etl`] },
@@ -75,7 +77,8 @@ test('IAM: challenge-1 Lambda reads raw objects and writes datamart objects; the
 test('IAM: challenge-2 Lambda reads raw objects and writes its table; the instance only queries and reads it', (t) => {
   const docs = rendered('challenge-2');
   const table = `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/datalake-c2-imagers`;
-  t.deepEqual(docs.lambda_policy.Statement.slice(0, 2), [
+  t.deepEqual(docs.lambda_policy.Statement.slice(0, 3), [
+    { Sid: 'EtlRawBucket', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: ['arn:aws:s3:::datalake-c2-raw'] },
     { Sid: 'EtlRawObjects', Effect: 'Allow', Action: ['s3:GetObject'], Resource: ['arn:aws:s3:::datalake-c2-raw/*'] },
     { Sid: 'EtlTable', Effect: 'Allow', Action: ['dynamodb:BatchWriteItem', 'dynamodb:DescribeTable', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'], Resource: [table] },
   ]);
@@ -91,7 +94,8 @@ test('IAM: salted names and another region/partition flow into every ARN and rol
   t.is(docs.lambda_role_name, 'datalake-c2-etl-x7k2-role');
   t.is(docs.instance_role_name, 'datalake-challenge-2-webservice-x7k2');
   t.deepEqual(docs.instance_policy.Statement[0].Resource, [`arn:aws-cn:dynamodb:cn-north-1:${ACCOUNT}:table/datalake-c2-imagers-x7k2`]);
-  t.deepEqual(docs.lambda_policy.Statement[0].Resource, ['arn:aws-cn:s3:::datalake-c2-raw-x7k2/*']);
+  t.deepEqual(docs.lambda_policy.Statement[0].Resource, ['arn:aws-cn:s3:::datalake-c2-raw-x7k2']);
+  t.deepEqual(docs.lambda_policy.Statement[1].Resource, ['arn:aws-cn:s3:::datalake-c2-raw-x7k2/*']);
   t.deepEqual(docs.instance_trust.Statement[0].Principal, { Service: 'ec2.amazonaws.com.cn' });
 });
 
@@ -113,9 +117,10 @@ const SERVICE_BUNDLED_UNUSED: Record<string, string[]> = {
 };
 
 for (const challenge of ['challenge-1', 'challenge-2'] as const) {
-  test(`IAM: the ${challenge} Lambda role grants exactly the actions ${LAMBDA_ENTRIES[challenge]} can send`, async (t) => {
+  test(`IAM: the ${challenge} Lambda role grants exactly the actions ${LAMBDA_ENTRIES[challenge]} can send, plus ListBucket on the raw bucket`, async (t) => {
     const usage = await sdkUsage(ROOT, LAMBDA_ENTRIES[challenge]);
-    t.deepEqual(actionsOf(rendered(challenge).lambda_policy), usage.actions, `commands in the bundle: ${usage.commands.join(', ')}`);
+    const expected = [...new Set([...usage.actions, RAW_BUCKET_LISTING])].sort();
+    t.deepEqual(actionsOf(rendered(challenge).lambda_policy), expected, `commands in the bundle: ${usage.commands.join(', ')}`);
   });
 
   test(`IAM: the ${challenge} instance role grants only actions ${SERVICE_ENTRIES[challenge]} sends`, async (t) => {

@@ -10,11 +10,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { createServer, type Socket } from 'node:net';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { s3Client } from '../core/aws/clients';
 import { lambdaClient } from '../core/aws/lambda-client';
 import { loadChallengeConfig, type ChallengeConfig } from '../core/config';
-import { clean, deploy, invoke, lambdaDeployment, LambdaFunctionError, parseEnvironment, resolveRoleArn, waitUntilReady, type DeployInputs } from '../infrastructure/tools/lambda-deploy';
+import { clean, deploy, invoke, invokeTimeoutMs, lambdaDeployment, LambdaFunctionError, parseEnvironment, resolveRoleArn, waitUntilReady, type DeployInputs } from '../infrastructure/tools/lambda-deploy';
 import { startEmulators } from './helpers/emulators';
 import { startLambdaMock, type LambdaMockOptions } from './helpers/lambda-mock';
 
@@ -162,6 +163,25 @@ test('mock: invoke sends the configured event RequestResponse and returns the re
   t.deepEqual(out.result, { well: 'test-well', rows: 3 });
   t.is(out.logTail, log);
   t.is(mock.calls('POST', /\/invocations$/).length, 1);
+});
+
+test('invoke: a connection that never answers is abandoned a margin after the function\'s timeout, with a message', async (t) => {
+  t.is(invokeTimeoutMs(300), 330_000);
+  t.is(invokeTimeoutMs(config('challenge-1').lambda_timeout_s), config('challenge-1').lambda_timeout_s * 1000 + 30_000);
+  // A Lambda endpoint that accepts the request and never answers (a connection lost mid-invocation).
+  const sockets: Socket[] = [];
+  const silent = createServer((socket) => sockets.push(socket.on('data', () => {})));
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  const client = lambdaClient({ region: 'eu-central-1', lambdaEndpoint: `http://127.0.0.1:${(silent.address() as { port: number }).port}`, maxAttempts: 1 });
+  t.teardown(() => {
+    client.destroy();
+    for (const socket of sockets) socket.destroy();
+    silent.close();
+  });
+  await t.throwsAsync(invoke(client, lambdaDeployment(config('challenge-1')), {}, FAST.wait, 2_000), {
+    message: 'Lambda datalake-c1-etl: no answer within 2 s (its timeout plus 30 s): the connection was probably lost; its outcome is in its CloudWatch log group',
+  });
+  t.is(sockets.length, 1);
 });
 
 test('mock: a FunctionError fails with Lambda\'s error type and message, and keeps the log tail', async (t) => {

@@ -10,6 +10,8 @@ export type Pipeline = 'plants' | 'imagers';
 
 /** Resources a component may touch; each maps to one ARN (see policies.ts). */
 export interface ComponentAccess {
+  /** The raw bucket itself. */
+  rawBucket?: string[];
   /** Objects of the raw bucket. */
   rawObjects?: string[];
   /** The datamarts bucket itself (ListBucket is authorised on the bucket, not its objects). */
@@ -25,9 +27,16 @@ export interface PipelineAccess {
   instance: ComponentAccess;
 }
 
+/**
+ * Granted though no command sends it: with s3:ListBucket on the raw bucket, a GetObject of a key that is
+ * not there answers 404 NoSuchKey (the error says the key is wrong) instead of 403 AccessDenied.
+ */
+export const RAW_BUCKET_LISTING = 's3:ListBucket';
+
 export const ACCESS: Record<Pipeline, PipelineAccess> = {
   plants: {
     lambda: {
+      rawBucket: [RAW_BUCKET_LISTING],
       rawObjects: ['s3:GetObject'],
       datamartsObjects: ['s3:PutObject'],
     },
@@ -39,6 +48,7 @@ export const ACCESS: Record<Pipeline, PipelineAccess> = {
   },
   imagers: {
     lambda: {
+      rawBucket: [RAW_BUCKET_LISTING],
       rawObjects: ['s3:GetObject'],
       // Re-ingest deletes old rows with BatchWriteItem DeleteRequests, so no DeleteItem.
       table: ['dynamodb:BatchWriteItem', 'dynamodb:DescribeTable', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],

@@ -52,6 +52,7 @@ function accessStatements(prefix: string, access: ComponentAccess, config: Polic
   const add = (sid: string, actions: string[] | undefined, resource: () => string): void => {
     if (actions && actions.length > 0) statements.push({ Sid: `${prefix}${sid}`, Effect: 'Allow', Action: [...actions].sort(), Resource: [resource()] });
   };
+  add('RawBucket', access.rawBucket, () => bucketArn(ctx, config.raw_bucket));
   add('RawObjects', access.rawObjects, () => bucketObjectsArn(ctx, config.raw_bucket));
   add('DatamartsBucket', access.datamartsBucket, () => bucketArn(ctx, required(config.datamarts_bucket, 'datamarts_bucket', config)));
   add('DatamartsObjects', access.datamartsObjects, () => bucketObjectsArn(ctx, required(config.datamarts_bucket, 'datamarts_bucket', config)));

@@ -8,6 +8,7 @@
  * - AWS credentials through the SDK's default chain (environment, AWS_PROFILE / shared files, SSO,
  *   an instance role). None found: on a terminal it asks for an access key and writes it to the shared
  *   credentials file (as `aws configure` does); without a terminal it fails and says how to provide them.
+ *   An SSO profile whose session expired is reported as such, with the login command.
  *
  * It only resolves credentials locally (no AWS call); the infrastructure play's aws_caller_info is the
  * first call that proves them. Exit 0 when ready, 1 with every problem listed.
@@ -42,15 +43,28 @@ export interface FoundCredentials {
   accessKeyId: string;
 }
 
-/** The SDK's default chain, as every tool and Ansible's boto3 will resolve it; undefined when it finds none. */
-export async function resolveCredentials(region: string): Promise<FoundCredentials | undefined> {
+/** The profile's SSO session has expired or was never started: credentials exist, a login is missing. */
+export class SsoLoginNeeded extends Error {
+  constructor(profile: string, detail: string) {
+    super(`the AWS SSO session of profile ${profile} has expired or was never started: run aws sso login --profile ${profile}, then make init TARGET=aws again (the SDK said: ${detail})`);
+    this.name = 'SsoLoginNeeded';
+  }
+}
+
+/**
+ * The SDK's default chain, as every tool and Ansible's boto3 will resolve it; undefined when it finds
+ * none. An SSO profile whose token is missing or expired throws SsoLoginNeeded (not "no credentials").
+ */
+export async function resolveCredentials(region: string, env: NodeJS.ProcessEnv = process.env): Promise<FoundCredentials | undefined> {
   const client = lambdaClient({ region });
   try {
     const credentials = await client.config.credentials();
     return { accessKeyId: credentials.accessKeyId };
   } catch (err) {
-    if ((err as { name?: string }).name === 'CredentialsProviderError') return undefined;
-    throw err;
+    if ((err as { name?: string }).name !== 'CredentialsProviderError') throw err;
+    const message = errorMessage(err);
+    if (/aws sso login|\bSSO session\b/i.test(message)) throw new SsoLoginNeeded(env.AWS_PROFILE || 'default', message);
+    return undefined;
   } finally {
     client.destroy();
   }
@@ -140,12 +154,16 @@ export interface PreflightResult {
 export async function preflight(challengeDir: string, options: { interactive: boolean }): Promise<PreflightResult> {
   const config = loadChallengeConfig(challengeDir);
   const problems = awsConfigProblems(config).map((p) => `${path.join(challengeDir, 'infrastructure', 'config.yml')}: ${p}`);
-  const found = await resolveCredentials(config.aws_region);
-  if (!found && options.interactive) {
+  const found = await resolveCredentials(config.aws_region).catch((err: unknown) => {
+    if (!(err instanceof SsoLoginNeeded)) throw err;
+    problems.push(err.message);
+    return null;
+  });
+  if (found === undefined && options.interactive) {
     await askForCredentials(config.aws_region);
     return { problems, saved: true };
   }
-  if (!found) problems.push(NO_CREDENTIALS);
+  if (found === undefined) problems.push(NO_CREDENTIALS);
   return { problems, accessKeyId: found?.accessKeyId, saved: false };
 }
 

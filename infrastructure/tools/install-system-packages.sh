@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make init`: what the project needs besides its npm packages (test-only tools: install-test-tools.sh).
 #   1. Node.js >= 20.19 (checked, not installed).
-#   2. Ansible: ansible-core >= 2.14 (installed with apt on Debian/Ubuntu when missing).
+#   2. Ansible: ansible-core 2.14 to 2.18 (installed with apt on Debian/Ubuntu when missing; newer: a note).
 #   3. boto3 and botocore in the Python interpreter Ansible itself runs its modules with on localhost,
 #      asked from Ansible (the first python3 on the PATH is often another one: pyenv, conda, a virtualenv),
 #      installed for that interpreter: Debian's Python -> apt python3-boto3; Ansible installed with pipx
@@ -16,7 +16,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 source "$ROOT/infrastructure/tools/apt-install.sh"
 export ANSIBLE_CONFIG=${ANSIBLE_CONFIG:-$ROOT/ansible.cfg}
 
-ANSIBLE_CORE_FLOOR=2.14
+ANSIBLE_CORE_FLOOR=2.14 # and below ANSIBLE_CORE_TESTED_BELOW, noted when newer
 # What amazon.aws/community.aws up to 7.x need (requirements.yml allows those).
 BOTO3_FLOOR=1.26.0
 BOTOCORE_FLOOR=1.29.0
@@ -40,7 +40,8 @@ version_ge "$(node -p process.versions.node)" 20.19 ||
   fail "Node.js $(node --version) is too old: install Node.js 20.19 or later (for example with nvm), then make init"
 
 # ---------------------------------------------------------------------------------------------- Ansible
-how_to_get_ansible="Debian 12 / Ubuntu 24.04: apt-get install ansible; Ubuntu 22.04 and older: pipx install --include-deps ansible (or the ansible/ansible PPA); macOS: brew install ansible (or pipx)"
+ANSIBLE_CORE_TESTED_BELOW=2.19
+how_to_get_ansible="Debian 12 / Ubuntu 24.04: apt-get install ansible; Ubuntu 22.04, macOS: a virtualenv, python3 -m venv ~/.venvs/ansible && ~/.venvs/ansible/bin/pip install 'ansible-core>=2.14,<2.19' boto3, with ~/.venvs/ansible/bin first on the PATH (README, AWS runbook)"
 if ! have ansible-playbook; then
   apt_install ansible || fail "Ansible is not installed: $how_to_get_ansible; then make init"
 fi
@@ -49,6 +50,9 @@ ansible_version=$(ansible --version 2>/dev/null | sed -n '1s/^ansible \[*\(core 
 [ -n "$ansible_version" ] || fail "ansible --version did not run: $(ansible --version 2>&1 | tail -n 3)"
 version_ge "$ansible_version" "$ANSIBLE_CORE_FLOOR" ||
   fail "Ansible $ansible_version is too old: the project needs ansible-core $ANSIBLE_CORE_FLOOR or later ($how_to_get_ansible); then make init"
+if version_ge "$ansible_version" "$ANSIBLE_CORE_TESTED_BELOW"; then
+  echo "init: note: ansible-core $ansible_version is newer than the tested range (2.14 to 2.18): if a play fails, try ansible-core < $ANSIBLE_CORE_TESTED_BELOW"
+fi
 
 # -------------------------------------------------------------------------------- Ansible's interpreter
 # The interpreter the modules really run in on localhost (the inventory's ansible_python_interpreter,

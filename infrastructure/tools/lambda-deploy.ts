@@ -28,7 +28,7 @@ import { createLogger, errorMessage } from '../../core/log';
 import { readArtifact, type Staging } from './lambda/artifact';
 import { lambdaDeployment, type LambdaDeployment } from './lambda/deployment';
 import { deployFunction, type DeployedFunction } from './lambda/function';
-import { invokeFunction, LambdaFunctionError, type Invocation } from './lambda/invoke';
+import { invokeFunction, invokeTimeoutMs, LambdaFunctionError, type Invocation } from './lambda/invoke';
 import { publishLayer, type PublishedLayer } from './lambda/layer';
 import { removeLambda, type Removed } from './lambda/remove';
 import { DEFAULT_WAIT, type WaitOptions } from './lambda/wait';
@@ -36,7 +36,7 @@ import { isCliEntry } from '../cli-entry';
 
 export { lambdaDeployment, lambdaEnvironment, preprocessEvent } from './lambda/deployment';
 export { deployFunction, configurationDrift } from './lambda/function';
-export { invokeFunction, LambdaFunctionError } from './lambda/invoke';
+export { invokeFunction, invokeTimeoutMs, LambdaFunctionError } from './lambda/invoke';
 export { publishLayer, deleteLayerVersions, listLayerVersions } from './lambda/layer';
 export { removeLambda } from './lambda/remove';
 export { waitUntilReady } from './lambda/wait';
@@ -71,8 +71,14 @@ export async function deploy(client: LambdaClient, inputs: DeployInputs): Promis
   return { layer, fn };
 }
 
-export async function invoke(client: LambdaClient, deployment: LambdaDeployment, event: unknown = deployment.event, wait: WaitOptions = DEFAULT_WAIT): Promise<Invocation> {
-  return invokeFunction(client, deployment.fn.functionName, event, wait);
+export async function invoke(
+  client: LambdaClient,
+  deployment: LambdaDeployment,
+  event: unknown = deployment.event,
+  wait: WaitOptions = DEFAULT_WAIT,
+  timeoutMs: number = invokeTimeoutMs(deployment.fn.timeoutS),
+): Promise<Invocation> {
+  return invokeFunction(client, deployment.fn.functionName, event, wait, timeoutMs);
 }
 
 export async function clean(client: LambdaClient, deployment: LambdaDeployment): Promise<Removed> {

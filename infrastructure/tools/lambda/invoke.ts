@@ -2,6 +2,8 @@
  * Synchronous invocation (RequestResponse) with the last 4 KB of the function's log (LogType Tail).
  * A function error (the handler threw, timed out, ran out of memory) becomes a thrown
  * LambdaFunctionError carrying Lambda's errorType/errorMessage and the log tail, so `make` fails with it.
+ * The SDK sets no request timeout of its own: a connection lost mid-invocation would wait forever, so
+ * each request is abandoned a margin after the function's own timeout (by then Lambda has answered).
  */
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { isAwsError } from './errors';
@@ -34,15 +36,28 @@ function parsePayload(text: string): unknown {
   }
 }
 
-async function send(client: LambdaClient, functionName: string, event: unknown): Promise<Invocation> {
-  const out = await client.send(
-    new InvokeCommand({
-      FunctionName: functionName,
-      InvocationType: 'RequestResponse',
-      LogType: 'Tail',
-      Payload: Buffer.from(JSON.stringify(event)),
-    }),
-  );
+/** Beyond the function's timeout: Lambda's own start-up (init up to 10 s) and the answer's way back. */
+export const INVOKE_MARGIN_MS = 30_000;
+
+/** How long a synchronous invocation of a function with this timeout is waited for. */
+export function invokeTimeoutMs(functionTimeoutS: number): number {
+  return functionTimeoutS * 1000 + INVOKE_MARGIN_MS;
+}
+
+async function send(client: LambdaClient, functionName: string, event: unknown, timeoutMs: number): Promise<Invocation> {
+  const command = new InvokeCommand({
+    FunctionName: functionName,
+    InvocationType: 'RequestResponse',
+    LogType: 'Tail',
+    Payload: Buffer.from(JSON.stringify(event)),
+  });
+  const out = await client.send(command, { abortSignal: AbortSignal.timeout(timeoutMs) }).catch((err: unknown) => {
+    const name = (err as { name?: string }).name;
+    if (name !== 'AbortError' && name !== 'TimeoutError') throw err;
+    throw new Error(
+      `Lambda ${functionName}: no answer within ${Math.round(timeoutMs / 1000)} s (its timeout plus ${INVOKE_MARGIN_MS / 1000} s): the connection was probably lost; its outcome is in its CloudWatch log group`,
+    );
+  });
   const logTail = out.LogResult ? Buffer.from(out.LogResult, 'base64').toString('utf8') : '';
   const result = parsePayload(out.Payload ? Buffer.from(out.Payload).toString('utf8') : '');
   if (out.FunctionError) {
@@ -55,12 +70,12 @@ async function send(client: LambdaClient, functionName: string, event: unknown):
 }
 
 /** Invokes once; a function re-activating after weeks idle (ResourceNotReadyException) is waited for and invoked again. */
-export async function invokeFunction(client: LambdaClient, functionName: string, event: unknown, wait: WaitOptions): Promise<Invocation> {
+export async function invokeFunction(client: LambdaClient, functionName: string, event: unknown, wait: WaitOptions, timeoutMs: number): Promise<Invocation> {
   try {
-    return await send(client, functionName, event);
+    return await send(client, functionName, event, timeoutMs);
   } catch (err) {
     if (!isAwsError(err, 'ResourceNotReadyException')) throw err;
     await waitUntilReady(client, functionName, wait);
-    return send(client, functionName, event);
+    return send(client, functionName, event, timeoutMs);
   }
 }
