@@ -16,7 +16,8 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 source "$ROOT/infrastructure/tools/apt-install.sh"
 export ANSIBLE_CONFIG=${ANSIBLE_CONFIG:-$ROOT/ansible.cfg}
 
-ANSIBLE_CORE_FLOOR=2.14 # and below ANSIBLE_CORE_TESTED_BELOW, noted when newer
+ANSIBLE_CORE_FLOOR=2.14
+ANSIBLE_CORE_TESTED_BELOW=2.19 # newer ones get a note
 # What amazon.aws/community.aws up to 7.x need (requirements.yml allows those).
 BOTO3_FLOOR=1.26.0
 BOTOCORE_FLOOR=1.29.0
@@ -40,7 +41,6 @@ version_ge "$(node -p process.versions.node)" 20.19 ||
   fail "Node.js $(node --version) is too old: install Node.js 20.19 or later (for example with nvm), then make init"
 
 # ---------------------------------------------------------------------------------------------- Ansible
-ANSIBLE_CORE_TESTED_BELOW=2.19
 how_to_get_ansible="Debian 12 / Ubuntu 24.04: apt-get install ansible; Ubuntu 22.04, macOS: a virtualenv, python3 -m venv ~/.venvs/ansible && ~/.venvs/ansible/bin/pip install 'ansible-core>=2.14,<2.19' boto3, with ~/.venvs/ansible/bin first on the PATH (README, AWS runbook)"
 if ! have ansible-playbook; then
   apt_install ansible || fail "Ansible is not installed: $how_to_get_ansible; then make init"
