@@ -1,7 +1,7 @@
 # Shared rules of both challenges. Each challenge-N/Makefile sets what is really its own (the synthetic
 # sample, the Lambda's event and environment) and includes this file; run make from challenge-N/:
 #
-#   make init          npm ci at the root; Ansible (+ amazon.aws, community.aws), boto3 if missing
+#   make init          npm ci at the root; Ansible (+ amazon.aws, community.aws), boto3 for Ansible's own Python
 #   make               build -> infrastructure -> raw-data -> preprocess -> webservice -> URLs and curl lines
 #   make build | infrastructure | raw-data | preprocess | webservice     one step
 #   make stop          stop the web service, and the emulators when no challenge still uses them
@@ -11,6 +11,11 @@
 # Settings (command line or environment): TARGET=local|aws (default local), SERVICE_PORT, S3_PORT,
 # DYNAMODB_PORT (default: infrastructure/config.yml), STATE_DIR (default <repo>/.state),
 # TEST_DATA_FILE (default: test_data_file of config.yml; empty: a synthetic sample).
+
+# GNU make 4.2 or later: the rules read files with $(file <...) (4.2). macOS's own make is 3.81.
+ifneq ($(filter 3.% 4.0% 4.1%,$(MAKE_VERSION)),)
+$(error GNU make 4.2 or later is needed, this is make $(MAKE_VERSION) (macOS's own make is 3.81): install GNU make (brew install make) and run gmake instead of make, for example: gmake init && gmake)
+endif
 
 ROOT := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
 
@@ -168,6 +173,12 @@ print_urls = @$(TSX) $(TOOLS)/examples.ts --challenge-dir . --url $(SERVICE_URL)
 urls:
 	$(print_urls)
 
+# --------------------------------------------------------------------------------------- clean build/
+# The challenge's build/ folder holds each target's own part (local: webservice/, aws: aws/) and what both
+# share (config.mk, the synthetic sample): a target's clean removes its part, the shared rest with the last
+# of them. $(1): this target's folder, $(2): the other target's.
+clean_build = rm -rf build/$(1) && if [ ! -e build/$(2) ]; then rm -rf build; fi
+
 # ---------------------------------------------------------------------------------------------- salt
 # Written quoted: unquoted, YAML 1.1 (Ansible) and YAML 1.2 (core/config.ts) read some salts differently
 # (01234567 octal, 123456e7 a float, 00000000 false), and the two sides would name resources apart.
@@ -196,6 +207,9 @@ LAMBDA_RUN = $(TOOL_ENV) LOG_LEVEL=info $(TSX) $(TOOLS)/invoke-local.ts \
 	--function-name $(CFG_lambda_function) --memory $(CFG_lambda_memory_mb) --timeout $(CFG_lambda_timeout_s) \
 	--event '$(LAMBDA_EVENT)' $(addprefix --env ,$(LAMBDA_ENV))
 
+# After the play, and when it cannot run (no boto3, Ansible broken...): the service stopped by its pid file.
+STOP_SERVICE = $(TSX) $(TOOLS)/stop-service.ts build/webservice
+
 init-local:
 
 infrastructure: $(CONFIG_MK)
@@ -203,16 +217,23 @@ infrastructure: $(CONFIG_MK)
 	$(PLAYBOOK) infrastructure/infrastructure-play.yml
 
 stop:
-	$(PLAYBOOK) infrastructure/webservice-play.yml -e webservice_state=stopped
+	$(PLAYBOOK) infrastructure/webservice-play.yml -e webservice_state=stopped || \
+	  echo "make stop: the play failed (above): stopping the service by its pid file" >&2
+	$(STOP_SERVICE)
 	$(DAEMON) stop --user $(CHALLENGE)
 
 # The cleanup play needs the emulators; they stop again at the end unless the other challenge uses them.
+# When it fails, the service and the emulators are stopped all the same and make clean fails: the buckets,
+# the table and this challenge's records stay for the next make clean.
 clean:
-	$(DAEMON) start --user $(CHALLENGE)
-	$(PLAYBOOK) infrastructure/cleanup-play.yml
+	if ! { $(DAEMON) start --user $(CHALLENGE) && $(PLAYBOOK) infrastructure/cleanup-play.yml; }; then \
+	  echo "make clean: the cleanup failed (above): stopping this challenge's processes; its stores stay in $(STATE_DIR) until make clean succeeds" >&2; \
+	  $(STOP_SERVICE) || true; $(DAEMON) stop --user $(CHALLENGE) || true; exit 1; \
+	fi
+	$(STOP_SERVICE)
 	rm -rf $(CHALLENGE_STATE)
 	$(DAEMON) clean --user $(CHALLENGE)
-	rm -rf build
+	$(call clean_build,webservice,aws)
 
 else
 # Real AWS: the same steps and playbooks, with the AWS tools (SPEC §6.2).

@@ -68,4 +68,5 @@ stop:
 
 clean:
 	$(PLAYBOOK) infrastructure/cleanup-play.yml
-	rm -rf $(CHALLENGE_STATE) build
+	rm -rf $(CHALLENGE_STATE)
+	$(call clean_build,aws,webservice)

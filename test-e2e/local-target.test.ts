@@ -117,7 +117,7 @@ async function checkDocs(t: ExecutionContext, c: Challenge, route: string, log: 
   const spec = await getJson<{ paths: Record<string, unknown> }>(`${c.url}/openapi.json`);
   t.true(route in spec.paths, `${route} is in the OpenAPI document`);
   if (!CHROMIUM) {
-    if (process.env.CI === 'true') t.fail('chromium is needed under CI to render /docs (make init installs it)');
+    if (process.env.CI === 'true') t.fail('chromium is needed under CI to render /docs (infrastructure/tools/install-test-tools.sh installs it)');
     else t.log('chromium not found: /docs not rendered in a browser');
     return;
   }

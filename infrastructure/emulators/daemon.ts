@@ -8,6 +8,12 @@
  *                                                                 when only the emulators' data is left
  *   tsx infrastructure/emulators/daemon.ts status                 exit 0 when both are running and healthy
  *
+ * Every process the daemon starts has a pid file in <state>/emulators (`<name>.pid`, JSON {pid, port}) and
+ * leads its own process group: `stop` ends each with its group (what it started itself goes with it), and
+ * also the process of any other `*.pid` file there (a later feature's worker started with this script). An emulator
+ * left without its pid file (an earlier run interrupted) is recognised by its command line: adopted when
+ * it serves this state folder, replaced when its state folder is gone; a hung one is replaced too.
+ *
  * Options (or environment): --state-dir (STATE_DIR, default <repo>/.state), --s3-port (S3_PORT, 4569),
  * --dynamodb-port (DYNAMODB_PORT, 4567). A "user" is a challenge: `make` leases the emulators for it,
  * `make stop` releases the lease, and the emulators stop when no lease is left.
@@ -23,12 +29,12 @@ import { dynamoClient, s3Client, DEFAULT_REGION } from '../../core/aws/clients';
 import { errorMessage } from '../../core/log';
 import { startLocalS3 } from './s3';
 import { startLocalDynamo } from './dynamodb';
+import { commandLine, listenerPid, runs, stopProcess } from './processes';
 
 const HOST = '127.0.0.1';
 const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
 const SCRIPT = path.join(import.meta.dirname, 'daemon.ts');
 const START_TIMEOUT_MS = 30_000;
-const STOP_TIMEOUT_MS = 10_000;
 
 type EmulatorName = 's3' | 'dynamodb';
 const EMULATORS: EmulatorName[] = ['s3', 'dynamodb'];
@@ -43,6 +49,9 @@ interface PidFile {
   pid: number;
   port: number;
 }
+
+/** Other processes' pid files in the emulators folder name only the pid. */
+type AnyPidFile = Pick<PidFile, 'pid'> & Partial<PidFile>;
 
 class DaemonError extends Error {}
 
@@ -59,11 +68,11 @@ function leases(s: Settings): string[] {
   return existsSync(leasesDir(s)) ? readdirSync(leasesDir(s)).sort() : [];
 }
 
-function readPidFile(file: string): PidFile | undefined {
+function readPidFile(file: string): AnyPidFile | undefined {
   if (!existsSync(file)) return undefined;
   try {
     const parsed = JSON.parse(readFileSync(file, 'utf8')) as Partial<PidFile>;
-    if (Number.isInteger(parsed.pid) && Number.isInteger(parsed.port)) return { pid: parsed.pid!, port: parsed.port! };
+    if (Number.isInteger(parsed.pid)) return { pid: parsed.pid!, port: Number.isInteger(parsed.port) ? parsed.port : undefined };
   } catch {
     // unreadable: treated as stale below
   }
@@ -72,29 +81,14 @@ function readPidFile(file: string): PidFile | undefined {
 
 // ------------------------------------------------------------------------------------------- processes
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  // Where /proc exists, make sure the pid was not reused by an unrelated process before we signal it.
-  const cmdline = `/proc/${pid}/cmdline`;
-  if (existsSync('/proc/self/cmdline')) {
-    try {
-      return readFileSync(cmdline, 'utf8').includes(SCRIPT);
-    } catch {
-      return false;
-    }
-  }
-  return true;
-}
+/** A daemon command or emulator of this repository (the pid may have been reused by another process). */
+const isAlive = (pid: number): boolean => runs(pid, SCRIPT);
 
 /** The pid file of an emulator that is still running, or undefined (a stale pid file is removed). */
 function runningEmulator(s: Settings, name: EmulatorName): PidFile | undefined {
   const file = pidPath(s, name);
   const info = readPidFile(file);
-  if (info && isAlive(info.pid)) return info;
+  if (info?.port !== undefined && isAlive(info.pid)) return { pid: info.pid, port: info.port };
   if (existsSync(file)) unlinkSync(file);
   return undefined;
 }
@@ -167,22 +161,64 @@ async function withStateLock<T>(s: Settings, work: () => Promise<T>): Promise<T>
 
 // ------------------------------------------------------------------------------------------- commands
 
+/** An emulator of this repository, read from its command line (`daemon.ts run NAME --state-dir DIR ...`). */
+function emulatorProcess(pid: number): { name: string; stateDir: string } | undefined {
+  const command = commandLine(pid);
+  const at = command?.indexOf(`${SCRIPT} run `) ?? -1;
+  if (command === undefined || at < 0) return undefined;
+  const match = /^run (\S+) --state-dir (.+?) --\S+-port \d+$/.exec(command.slice(at + SCRIPT.length + 1));
+  return match ? { name: match[1]!, stateDir: path.resolve(match[2]!) } : undefined;
+}
+
+/**
+ * The port is taken and no pid file of this state folder names its process. This repository's own
+ * emulator of the same kind (left by an interrupted run) is adopted when it serves this state folder, and
+ * stopped when its state folder is gone; anything else is reported. Returns whether it was adopted.
+ */
+async function leftoverOnPort(s: Settings, name: EmulatorName, port: number): Promise<boolean> {
+  const pid = listenerPid(port);
+  const emulator = pid === undefined ? undefined : emulatorProcess(pid);
+  if (pid === undefined || emulator === undefined) {
+    const who = pid === undefined ? '' : ` (pid ${pid}: ${commandLine(pid) ?? 'gone'})`;
+    throw new DaemonError(`port ${port} of ${HOST} is already in use by another process${who}: choose another port for the ${name} emulator with ${PORT_OPTION[name]}`);
+  }
+  if (emulator.name === name && emulator.stateDir === s.stateDir) {
+    writeFileSync(pidPath(s, name), JSON.stringify({ pid, port } satisfies PidFile) + '\n');
+    return true;
+  }
+  if (!existsSync(emulator.stateDir)) {
+    console.log(`${emulator.name} emulator left running by an earlier run (pid ${pid}, state folder ${emulator.stateDir} gone): stopping it`);
+    await stopProcess(pid);
+    return false;
+  }
+  throw new DaemonError(
+    `port ${port} of ${HOST} is used by this project's ${emulator.name} emulator of the state folder ${emulator.stateDir} (pid ${pid}): ` +
+      `stop it there (make stop, or STATE_DIR=${emulator.stateDir} make stop), or choose another port for the ${name} emulator with ${PORT_OPTION[name]}`,
+  );
+}
+
+async function waitHealthy(name: EmulatorName, port: number): Promise<boolean> {
+  for (const deadline = Date.now() + START_TIMEOUT_MS; Date.now() < deadline; await sleep(200)) if (await healthy(name, port)) return true;
+  return false;
+}
+
 async function startOne(s: Settings, name: EmulatorName): Promise<string> {
   const port = s.ports[name];
-  const running = runningEmulator(s, name);
+  let running = runningEmulator(s, name);
+  if (!running && (await portInUse(port)) && (await leftoverOnPort(s, name, port))) running = runningEmulator(s, name);
   if (running) {
     if (running.port !== port) {
       throw new DaemonError(
         `${name} emulator already runs from ${s.stateDir} on port ${running.port}, not ${port}: use the same port, or stop it first (make stop)`,
       );
     }
-    for (const deadline = Date.now() + START_TIMEOUT_MS; Date.now() < deadline; await sleep(200)) {
-      if (await healthy(name, port)) return `${name} emulator already running at ${endpoint(port)} (pid ${running.pid}), reused`;
-    }
-    throw new DaemonError(`${name} emulator (pid ${running.pid}) does not answer on ${endpoint(port)}; see ${logPath(s, name)}:\n${logTail(s, name)}`);
+    if (await waitHealthy(name, port)) return `${name} emulator already running at ${endpoint(port)} (pid ${running.pid}), reused`;
+    console.log(`${name} emulator (pid ${running.pid}) does not answer on ${endpoint(port)}: replacing it; its log (${logPath(s, name)}):\n${logTail(s, name)}`);
+    await stopProcess(running.pid);
+    rmSync(pidPath(s, name), { force: true });
   }
   if (await portInUse(port)) {
-    throw new DaemonError(`port ${port} of ${HOST} is already in use by another process: choose another port for the ${name} emulator with ${PORT_OPTION[name]}`);
+    throw new DaemonError(`port ${port} of ${HOST} is still in use after stopping the ${name} emulator: choose another port with ${PORT_OPTION[name]}`);
   }
 
   mkdirSync(dataDir(s, name), { recursive: true });
@@ -204,22 +240,22 @@ async function startOne(s: Settings, name: EmulatorName): Promise<string> {
     if (exited !== undefined) break;
     if (await healthy(name, port)) return `${name} emulator started at ${endpoint(port)} (pid ${child.pid}, state in ${dataDir(s, name)})`;
   }
-  if (exited === undefined) process.kill(child.pid, 'SIGKILL');
+  if (exited === undefined) await stopProcess(child.pid);
   unlinkSync(pidPath(s, name));
   throw new DaemonError(`the ${name} emulator did not become healthy on ${endpoint(port)}; its log (${logPath(s, name)}):\n${logTail(s, name)}`);
 }
 
-async function stopOne(s: Settings, name: EmulatorName): Promise<string> {
-  const running = runningEmulator(s, name);
-  if (!running) return `${name} emulator not running`;
-  process.kill(running.pid, 'SIGTERM');
-  for (const deadline = Date.now() + STOP_TIMEOUT_MS; Date.now() < deadline; await sleep(100)) {
-    if (!isAlive(running.pid)) break;
-  }
-  if (isAlive(running.pid)) process.kill(running.pid, 'SIGKILL');
-  for (let i = 0; i < 50 && isAlive(running.pid); i++) await sleep(100);
-  if (existsSync(pidPath(s, name))) unlinkSync(pidPath(s, name));
-  return `${name} emulator stopped (pid ${running.pid})`;
+/**
+ * Stops the process of one pid file of the emulators folder with its process group, and removes the file.
+ * Only while that pid still runs this script (a pid file may outlive its process, and the pid be reused).
+ */
+async function stopPidFile(file: string): Promise<string> {
+  const label = path.basename(file, '.pid');
+  const info = readPidFile(file);
+  rmSync(file, { force: true });
+  if (!info || !isAlive(info.pid)) return `${label} not running`;
+  await stopProcess(info.pid);
+  return `${label}${(EMULATORS as string[]).includes(label) ? ' emulator' : ''} stopped (pid ${info.pid})`;
 }
 
 async function start(s: Settings, user: string | undefined): Promise<void> {
@@ -238,7 +274,8 @@ async function stop(s: Settings, user: string | undefined): Promise<boolean> {
     console.log(`emulators left running: still used by ${others.join(', ')}`);
     return false;
   }
-  for (const name of EMULATORS) console.log(await stopOne(s, name));
+  const extra = readdirSync(emulatorsDir(s)).filter((f) => f.endsWith('.pid') && !EMULATORS.some((name) => f === `${name}.pid`));
+  for (const file of [...EMULATORS.map((name) => pidPath(s, name)), ...extra.map((f) => path.join(emulatorsDir(s), f))]) console.log(await stopPidFile(file));
   return true;
 }
 
