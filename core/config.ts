@@ -28,6 +28,10 @@ export interface ChallengeConfig {
   cache_dir: string;
   cache_max_bytes: number;
   cache_ttl_seconds: number;
+  /** Origins allowed to read the API cross-origin; empty: same origin only; ['*']: any. */
+  cors_origins?: string[];
+  /** challenge-1: the map page's basemap tile URL template; empty: none. */
+  map_tiles_url?: string;
   local_s3_port: number;
   local_dynamodb_port: number;
   instance_type: string;

@@ -8,6 +8,10 @@ import { HttpError, isStoreUnavailable } from './errors';
 import type { Services } from './services';
 import type { RouteGroup } from './config';
 import { createLogger, errorMessage } from '../core/log';
+import { corsMiddleware } from './http/cors';
+import { compressionMiddleware } from './http/compression';
+import { answerEarly, EarlyAnswers } from './http/early-answers';
+import { pagesRouter } from './pages/router';
 
 const log = createLogger('webservice');
 
@@ -72,6 +76,13 @@ export function createApp(services: Services): express.Express {
   app.set('etag', false);
   app.set('query parser', 'simple');
   app.locals.services = services;
+  const early = new EarlyAnswers();
+  app.locals.earlyAnswers = early;
+  answerEarly(app, early);
+
+  const cors = corsMiddleware(services.config.corsOrigins);
+  if (cors) app.use(cors);
+  app.use(compressionMiddleware());
 
   const disabled = disabledPrefixes(services.config.routes);
   app.use((req: Request, _res: Response, next: NextFunction) => {
@@ -85,6 +96,7 @@ export function createApp(services: Services): express.Express {
   });
   app.use('/docs', swaggerUi.serve, swaggerUi.setup(spec, { customSiteTitle: 'Serverless data lake API' }));
 
+  app.use(pagesRouter({ dir: services.config.pagesDir, routes: services.config.routes, settings: { mapTilesUrl: services.config.mapTilesUrl } }));
   RegisterRoutes(app);
 
   app.use((_req: Request, _res: Response, next: NextFunction) => next(new HttpError(404, 'Not Found')));

@@ -1,5 +1,6 @@
 /** The service's configuration, from the environment (Ansible writes it to the service's env file). */
 import { awsSettingsFromEnv, type AwsSettings } from '../core/aws/clients';
+import { parseCorsOrigins } from './http/cors';
 
 export const ROUTE_GROUPS = ['plants', 'imagers'] as const;
 export type RouteGroup = (typeof ROUTE_GROUPS)[number];
@@ -23,6 +24,12 @@ export interface ServiceConfig {
   imagersMaxStalenessMs: number;
   /** Bytes frame answers may hold at once while encoded and sent (IMAGERS_MEMORY_BUDGET_MB); beyond it, 503. */
   imagersMemoryBudgetBytes: number;
+  /** Origins allowed to read answers cross-origin (CORS_ORIGINS, comma-separated); empty: same origin only; `*`: any. */
+  corsOrigins: string[];
+  /** The built pages (PAGES_DIR; the bundle defaults to pages/ beside server.cjs); undefined: no pages. */
+  pagesDir?: string;
+  /** The map page's basemap tile URL template (MAP_TILES_URL); empty: state outlines only. */
+  mapTilesUrl: string;
 }
 
 function intFrom(env: NodeJS.ProcessEnv, key: string, fallback: number): number {
@@ -54,5 +61,8 @@ export function serviceConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Serv
     datamartRevalidateSeconds: intFrom(env, 'DATAMART_REVALIDATE_SECONDS', 30),
     imagersMaxStalenessMs: intFrom(env, 'IMAGERS_MAX_STALENESS_MS', 1000),
     imagersMemoryBudgetBytes: intFrom(env, 'IMAGERS_MEMORY_BUDGET_MB', 64) * 1024 * 1024,
+    corsOrigins: parseCorsOrigins(env.CORS_ORIGINS),
+    pagesDir: env.PAGES_DIR || undefined,
+    mapTilesUrl: env.MAP_TILES_URL ?? '',
   };
 }

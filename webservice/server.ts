@@ -5,6 +5,7 @@
  * no import.meta here.
  */
 import { createServer, type Server } from 'node:http';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app';
 import { serviceConfigFromEnv, type ServiceConfig } from './config';
@@ -92,8 +93,13 @@ function answerParserErrors(server: Server): void {
   });
 }
 
+function dropUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
 async function main(): Promise<void> {
-  const config = serviceConfigFromEnv();
+  // The build puts the pages beside this bundle (infrastructure/build/pages.ts).
+  const config = { pagesDir: path.join(__dirname, 'pages'), ...dropUndefined(serviceConfigFromEnv()) };
   const services = await createServices(config);
   const server = createServer(createApp(services));
   answerParserErrors(server);

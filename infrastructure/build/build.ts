@@ -72,7 +72,7 @@ async function buildService(root: string, out: string): Promise<Omit<BuildReport
   const service = await bundleService(root);
   const output = path.join(out, 'webservice');
   const { written, removed } = await syncDirectory(output, service.files);
-  const dirs = ['webservice', path.join('webservice', 'controllers')].map((d) => path.join(root, d));
+  const dirs = ['webservice', path.join('webservice', 'controllers'), path.join('webservice', 'pages')].map((d) => path.join(root, d));
   await writeDepfile(out, 'service', [...collapseInputs(root, service.inputs), ...dirs, ...commonInputs(root)]);
   const bytes = service.files.reduce((n, f) => n + f.data.length, 0);
   return { artifact: 'service', output, bytes, changed: written + removed > 0, notes: [`${service.files.length} files`] };

@@ -1,7 +1,7 @@
 /**
  * build/webservice/: the web service as one CommonJS file (server.cjs, every dependency bundled) plus
- * the Swagger UI assets it serves under /docs, in swagger-ui-dist/ beside it. `node server.cjs` runs
- * with no node_modules and no package.json.
+ * the Swagger UI assets it serves under /docs, in swagger-ui-dist/ beside it, and the pages it serves
+ * (pages.ts), in pages/ beside it. `node server.cjs` runs with no node_modules and no package.json.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -10,6 +10,7 @@ import * as esbuild from 'esbuild';
 import { NODE_BUNDLE } from './lambda';
 import { nativePackagesAmong } from './packages';
 import type { OutputFile } from './outputs';
+import { bundlePages, PAGES_DIR } from './pages';
 
 export const SERVICE_ENTRY = path.join('webservice', 'server.ts');
 export const SERVICE_MAIN = 'server.cjs';
@@ -64,5 +65,8 @@ export async function bundleService(root: string): Promise<ServiceBundle> {
     inputs.push(file);
     return { name: `${SWAGGER_DIR}/${name}`, data: readFileSync(file) };
   });
-  return { files: [{ name: SERVICE_MAIN, data: Buffer.from(main.contents) }, ...assets], inputs };
+  const pages = await bundlePages(root);
+  inputs.push(...pages.inputs);
+  const pageFiles = pages.files.map((f) => ({ name: `${PAGES_DIR}/${f.name}`, data: f.data }));
+  return { files: [{ name: SERVICE_MAIN, data: Buffer.from(main.contents) }, ...assets, ...pageFiles], inputs };
 }

@@ -54,10 +54,16 @@ export interface PlantsService {
 }
 
 /** Serves the plant routes of `bucket`, with a cache folder of its own unless one is given. */
-export async function servePlants(emulators: TestEmulators, bucket: string, options: S3PlantsOptions & { cacheDir?: string } = {}): Promise<PlantsService> {
+export interface ServePlantsOptions extends S3PlantsOptions {
+  cacheDir?: string;
+  /** The service's environment beyond the bucket and cache (CORS_ORIGINS, PAGES_DIR, ...). */
+  env?: NodeJS.ProcessEnv;
+}
+
+export async function servePlants(emulators: TestEmulators, bucket: string, options: ServePlantsOptions = {}): Promise<PlantsService> {
   const cacheDir = options.cacheDir ?? (await mkdtemp(path.join(tmpdir(), 'plants-cache-')));
   const config: ServiceConfig = {
-    ...serviceConfigFromEnv({ SERVICE_ROUTES: 'plants', DATAMARTS_BUCKET: bucket, CACHE_DIR: cacheDir }),
+    ...serviceConfigFromEnv({ SERVICE_ROUTES: 'plants', DATAMARTS_BUCKET: bucket, CACHE_DIR: cacheDir, ...options.env }),
     aws: { ...emulators.settings, maxAttempts: 1 },
   };
   const backend = createS3PlantsBackend(config, { warm: false, ...options });

@@ -5,8 +5,8 @@ import { notFound } from '../errors';
 import type { PlantRecord } from '../../core/egrid/types';
 import type { PlantFeatureCollection } from '../plants/geojson';
 import { plantsViewOf } from '../plants/plants-view';
-import { sendPrepared } from '../plants/send-prepared';
-import { GEOJSON_TYPE, parseStateCode, plantsFormat, resolveYear, YEAR_NOT_FOUND } from '../plants/plants-query';
+import { sendPrepared } from '../http/send-prepared';
+import { GEOJSON_TYPE, parseStateCode, plantsFormat, resolveYear, whileVersion, YEAR_NOT_FOUND } from '../plants/plants-query';
 import type { ErrorDetail } from '../errors';
 
 /** json: PlantRecord[]; geojson: a PlantFeatureCollection. */
@@ -50,9 +50,10 @@ export class PlantsController extends Controller {
     const stateCode = parseStateCode(state);
     const chosen = plantsFormat(req, format);
     const backend = plantsOf(req);
+    const version = backend.currentVersion?.();
     const plants = await backend.plants(await resolveYear(backend, year));
     if (!plants) throw notFound(YEAR_NOT_FOUND);
     const body = plantsViewOf(plants).body({ state: stateCode, topN: top_n, format: chosen });
-    return sendPrepared(req, chosen === 'geojson' ? `${GEOJSON_TYPE}; charset=utf-8` : 'application/json; charset=utf-8', body);
+    return sendPrepared(req, body, { earlyWhile: whileVersion(backend, version) });
   }
 }

@@ -3,8 +3,8 @@ import type { Request as ExpressRequest } from 'express';
 import { plantsOf } from '../services';
 import { notFound } from '../errors';
 import { plantsViewOf, type StateTotal } from '../plants/plants-view';
-import { resolveYear, YEAR_NOT_FOUND } from '../plants/plants-query';
-import { sendPrepared } from '../plants/send-prepared';
+import { resolveYear, whileVersion, YEAR_NOT_FOUND } from '../plants/plants-query';
+import { sendPrepared } from '../http/send-prepared';
 import type { ErrorDetail } from '../errors';
 
 @Route('states')
@@ -23,9 +23,10 @@ export class StatesController extends Controller {
   @Response<ErrorDetail>(503, 'The datamarts bucket is unreachable')
   public async listStates(@Request() req: ExpressRequest, @Query() year?: number): Promise<StateTotal[]> {
     const backend = plantsOf(req);
+    const version = backend.currentVersion?.();
     const plants = await backend.plants(await resolveYear(backend, year));
     if (!plants) throw notFound(YEAR_NOT_FOUND);
     const body = plantsViewOf(plants).statesBody();
-    return sendPrepared(req, 'application/json; charset=utf-8', body);
+    return sendPrepared(req, body, { earlyWhile: whileVersion(backend, version) });
   }
 }

@@ -36,3 +36,12 @@ export function plantsFormat(req: Request, format: PlantsFormat | undefined): Pl
   if (!req.headers.accept?.includes('geo+json')) return 'json';
   return req.accepts(['application/json', GEOJSON_TYPE]) === GEOJSON_TYPE ? 'geojson' : 'json';
 }
+
+/**
+ * For answers remembered by the early path: true while the backend still serves what it served when
+ * `version` was read (read it before loading the data, so an answer is never tied to a newer version).
+ */
+export function whileVersion(backend: PlantsBackend, version: string | undefined): (() => boolean) | undefined {
+  if (version === undefined || !backend.currentVersion) return undefined;
+  return () => backend.currentVersion?.() === version;
+}

@@ -10,6 +10,9 @@ import type { PlantRecord } from '../../core/egrid/types';
 import { sumByState } from '../../core/egrid/transform';
 import { SizeBoundedLru } from '../cache/lru-index';
 import { plantsToGeoJson } from './geojson';
+import { strongEtag } from '../http/etag';
+import { prepareResponse, type PreparedResponse } from '../http/prepared';
+import { randomUUID } from 'node:crypto';
 
 /** One state's row of GET /states. */
 export interface StateTotal {
@@ -30,12 +33,14 @@ export interface PlantsSelection {
 }
 
 export interface PlantsView {
+  /** The datamart version the view was built from (its ETag, or a random id when the backend gives none). */
+  readonly version: string;
   readonly ranking: readonly PlantRecord[];
   readonly byState: ReadonlyMap<string, readonly PlantRecord[]>;
   readonly states: readonly StateTotal[];
-  /** The serialised answer to a selection (UTF-8 JSON or GeoJSON). */
-  body(selection: PlantsSelection): Buffer;
-  statesBody(): Buffer;
+  /** The prepared answer to a selection (UTF-8 JSON or GeoJSON), with its strong ETag. */
+  body(selection: PlantsSelection): PreparedResponse;
+  statesBody(): PreparedResponse;
 }
 
 /** Serialised answers kept per datamart; the full ranking as GeoJSON is a few MB, so bound by size. */
@@ -66,14 +71,17 @@ function stateTotals(byState: ReadonlyMap<string, readonly PlantRecord[]>): Stat
     .sort((a, b) => (a.state < b.state ? -1 : a.state > b.state ? 1 : 0));
 }
 
-function buildView(plants: readonly PlantRecord[]): PlantsView {
+const JSON_TYPE = 'application/json; charset=utf-8';
+const GEOJSON_CONTENT_TYPE = 'application/geo+json; charset=utf-8';
+
+function buildView(plants: readonly PlantRecord[], version: string): PlantsView {
   // Datamarts are written ranked (SPEC §4.2); re-rank only one that is not, once, here.
   const ranking = isRanked(plants) ? plants : [...plants].sort(byGenerationThenId);
   const byState = groupByState(ranking);
   const states = stateTotals(byState);
-  const bodies = new Map<string, Buffer>();
+  const bodies = new Map<string, PreparedResponse>();
   const bodyLru = new SizeBoundedLru<string>(BODY_CACHE_BYTES);
-  let statesBody: Buffer | undefined;
+  let statesBody: PreparedResponse | undefined;
 
   const select = ({ state, topN }: PlantsSelection): readonly PlantRecord[] => {
     const list = state === undefined ? ranking : (byState.get(state) ?? []);
@@ -81,6 +89,7 @@ function buildView(plants: readonly PlantRecord[]): PlantsView {
   };
 
   return {
+    version,
     ranking,
     byState,
     states,
@@ -92,23 +101,34 @@ function buildView(plants: readonly PlantRecord[]): PlantsView {
         bodyLru.touch(key);
         return cached;
       }
-      const body = Buffer.from(JSON.stringify(selection.format === 'geojson' ? plantsToGeoJson(list) : list));
-      if (bodyLru.fits(body.length)) {
+      const geojson = selection.format === 'geojson';
+      const json = Buffer.from(JSON.stringify(geojson ? plantsToGeoJson(list) : list));
+      const body = prepareResponse(json, geojson ? GEOJSON_CONTENT_TYPE : JSON_TYPE, strongEtag(version, `plants|${key}`));
+      // Held with room for its compressed copies (a fraction of the JSON).
+      const held = Math.ceil(json.length * 1.3);
+      if (bodyLru.fits(held)) {
         bodies.set(key, body);
-        for (const evicted of bodyLru.add(key, body.length)) bodies.delete(evicted);
+        for (const evicted of bodyLru.add(key, held)) bodies.delete(evicted);
       }
       return body;
     },
-    statesBody: () => (statesBody ??= Buffer.from(JSON.stringify(states))),
+    statesBody: () => {
+      if (!statesBody) {
+        const json = Buffer.from(JSON.stringify(states));
+        statesBody = prepareResponse(json, JSON_TYPE, strongEtag(version, 'states'), { vary: '' });
+      }
+      return statesBody;
+    },
   };
 }
 
 const views = new WeakMap<readonly PlantRecord[], PlantsView>();
 
-export function plantsViewOf(plants: readonly PlantRecord[]): PlantsView {
+/** The view of these plants; `version` names the data (the datamart's ETag) when the view is first built. */
+export function plantsViewOf(plants: readonly PlantRecord[], version?: string): PlantsView {
   let view = views.get(plants);
   if (!view) {
-    view = buildView(plants);
+    view = buildView(plants, version ?? randomUUID());
     views.set(plants, view);
   }
   return view;

@@ -67,6 +67,8 @@ function asServiceError(err: unknown, what: string): unknown {
   return new HttpError(503, `${what} (${name}: ${errorMessage(err)})`);
 }
 
+const versionOf = (catalog: ReadonlyMap<number, DatamartObject>): string => [...catalog].map(([year, object]) => `${year}@${object.etag}`).join(',');
+
 export function createS3PlantsBackend(config: ServiceConfig, options: S3PlantsOptions = {}): S3PlantsBackend {
   const bucket = config.datamartsBucket;
   if (!bucket) throw new Error('configuration DATAMARTS_BUCKET is required to serve the plant routes');
@@ -79,6 +81,8 @@ export function createS3PlantsBackend(config: ServiceConfig, options: S3PlantsOp
     : openDatamartCache({ dir: config.cacheDir, maxBytes: config.cacheMaxBytes, ttlSeconds: config.cacheTtlSeconds });
 
   let catalog: Map<number, DatamartObject> | undefined;
+  /** Names the listing (every year and its ETag); changes whenever the catalog does. */
+  let catalogVersion = '';
   let validatedAt = Number.NEGATIVE_INFINITY;
   let refreshing: Promise<void> | undefined;
   let lastFailure: { at: number; error: unknown } | undefined;
@@ -95,6 +99,7 @@ export function createS3PlantsBackend(config: ServiceConfig, options: S3PlantsOp
           throw error;
         });
         catalog = listed;
+        catalogVersion = versionOf(listed);
         validatedAt = Date.now();
         lastFailure = undefined;
         for (const year of [...loaded.keys()]) if (!listed.has(year)) loaded.delete(year);
@@ -125,9 +130,9 @@ export function createS3PlantsBackend(config: ServiceConfig, options: S3PlantsOp
     return catalog!;
   };
 
-  const decode = async (bytes: Uint8Array, year: number, source: string): Promise<PlantRecord[]> => {
+  const decode = async (bytes: Uint8Array, year: number, etag: string, source: string): Promise<PlantRecord[]> => {
     const plants = await decodeDatamart(bytes);
-    plantsViewOf(plants); // precompute the views now, not on a request
+    plantsViewOf(plants, `${bucket}/${year}@${etag}`); // precompute the views now, not on a request
     log.info('datamart loaded', { year, source, plants: plants.length });
     return plants;
   };
@@ -138,7 +143,7 @@ export function createS3PlantsBackend(config: ServiceConfig, options: S3PlantsOp
     const cached = await files.get(id);
     if (cached) {
       try {
-        return { etag: object.etag, plants: await decode(cached, year, 'cache') };
+        return { etag: object.etag, plants: await decode(cached, year, object.etag, 'cache') };
       } catch (err) {
         log.warn('cached datamart cannot be decoded, fetching it again', { year, error: errorMessage(err) });
         await files.delete(id);
@@ -151,7 +156,7 @@ export function createS3PlantsBackend(config: ServiceConfig, options: S3PlantsOp
     const etag = fetched.etag ?? object.etag;
     let plants: PlantRecord[];
     try {
-      plants = await decode(fetched.bytes, year, 's3');
+      plants = await decode(fetched.bytes, year, etag, 's3');
     } catch (err) {
       log.error('datamart cannot be decoded', { year, key: object.key, etag, error: errorMessage(err) });
       throw new UnreadableDatamart(503, `The ${year} datamart cannot be read: ${errorMessage(err)}`);
@@ -169,11 +174,17 @@ export function createS3PlantsBackend(config: ServiceConfig, options: S3PlantsOp
         loading.delete(key);
         const listed = catalog?.get(year);
         if (!version) {
-          if (listed?.etag === object.etag) catalog?.delete(year); // deleted since the listing
+          if (listed?.etag === object.etag && catalog) {
+            catalog.delete(year); // deleted since the listing
+            catalogVersion = versionOf(catalog);
+          }
           return undefined;
         }
         // Rewritten between the listing and the GET: these bytes are the newer version.
-        if (listed && listed.etag === object.etag && version.etag !== object.etag) catalog?.set(year, { ...listed, etag: version.etag });
+        if (listed && catalog && listed.etag === object.etag && version.etag !== object.etag) {
+          catalog.set(year, { ...listed, etag: version.etag });
+          catalogVersion = versionOf(catalog);
+        }
         if (catalog?.get(year)?.etag === version.etag) loaded.set(year, version);
         return version;
       },
@@ -210,6 +221,7 @@ export function createS3PlantsBackend(config: ServiceConfig, options: S3PlantsOp
   return {
     years,
     plants,
+    currentVersion: () => (catalog && Date.now() - validatedAt < revalidateMs ? catalogVersion : undefined),
     refresh,
     ping: async () => {
       await s3.send(new HeadBucketCommand({ Bucket: bucket }));
