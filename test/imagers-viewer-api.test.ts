@@ -250,3 +250,82 @@ test('the memory budget: a large answer that does not fit while others are held 
   }
   t.is(after, 200);
 });
+
+interface RawAnswer {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+}
+
+/** A request with exactly these headers (fetch would add Accept-Encoding and decode the body itself). */
+function raw(url: string, headers: Record<string, string> = {}): Promise<RawAnswer> {
+  return new Promise((resolve, reject) => {
+    http.get(url, { headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on('error', reject);
+    }).on('error', reject);
+  });
+}
+
+test('frames and lists carry a strong ETag from the data version and the resolved query; If-None-Match answers 304 with no body', async (t) => {
+  const g = await withGolden(t);
+  if (!g) return;
+  const url = g.served.url;
+  const paths = [
+    '/imagers/test-well?min_depth=9200&max_depth=9250&colormap=gist_earth&format=png', // a viewer tile
+    '/imagers/test-well?min_depth=9200&max_depth=9201&colormap=gist_earth', // small JSON
+    '/imagers/test-well?min_depth=0&max_depth=100000&colormap=gist_earth', // whole well, streamed
+    '/imagers/test-well?min_depth=0&max_depth=100000&height=500&format=png',
+    '/imagers',
+    '/colormaps',
+  ];
+  for (const path of paths) {
+    const first = await raw(`${url}${path}`);
+    t.is(first.status, 200, path);
+    const etag = first.headers.etag ?? '';
+    t.regex(etag, /^"[^"]+"$/, `${path}: a strong tag`);
+    t.is(first.headers['cache-control'], 'no-cache', path);
+    const again = await raw(`${url}${path}`, { 'If-None-Match': etag });
+    t.is(again.status, 304, path);
+    t.is(again.body.length, 0, path);
+    t.is(again.headers.etag, etag, path);
+    t.is((await raw(`${url}${path}`, { 'If-None-Match': '"something-else"' })).status, 200, path);
+  }
+  // The same query written differently shares the tag; another query does not; JSON and PNG differ.
+  const tag = async (path: string): Promise<string | undefined> => (await raw(`${url}${path}`)).headers.etag;
+  const frame = await tag('/imagers/test-well?min_depth=9200&max_depth=9201&colormap=gist_earth');
+  t.is(await tag('/imagers/test-well?depth_max=9201.0&depth_min=9200.0&normalize=true&colormap=gist_earth'), frame);
+  t.not(await tag('/imagers/test-well?min_depth=9200&max_depth=9201&colormap=gist_earth&normalize=well'), frame);
+  t.not(await tag('/imagers/test-well?min_depth=9200&max_depth=9201&colormap=gist_earth_r'), frame);
+  t.not(await tag('/imagers/test-well?min_depth=9200&max_depth=9201&colormap=gist_earth&format=png'), frame);
+});
+
+test('JSON is compressed with gzip or brotli by Accept-Encoding (streamed and whole answers); PNG never is', async (t) => {
+  const g = await withGolden(t);
+  if (!g) return;
+  const { brotliDecompressSync, gunzipSync } = await import('node:zlib');
+  for (const path of ['/imagers/test-well?min_depth=0&max_depth=100000&colormap=gist_earth', '/imagers/test-well?min_depth=9200&max_depth=9210&colormap=jet']) {
+    const plain = await raw(`${g.served.url}${path}`);
+    t.is(plain.headers['content-encoding'], undefined, path);
+    const gz = await raw(`${g.served.url}${path}`, { 'Accept-Encoding': 'gzip' });
+    t.is(gz.headers['content-encoding'], 'gzip', path);
+    t.regex(String(gz.headers.vary), /Accept-Encoding/, path);
+    t.true(gunzipSync(gz.body).equals(plain.body), `${path}: gzip decodes to the same bytes`);
+    const br = await raw(`${g.served.url}${path}`, { 'Accept-Encoding': 'gzip, br' });
+    t.is(br.headers['content-encoding'], 'br', path);
+    t.true(brotliDecompressSync(br.body).equals(plain.body), `${path}: brotli decodes to the same bytes`);
+    t.true(br.body.length < plain.body.length / 3, `${path}: ${br.body.length} of ${plain.body.length} bytes`);
+    // Each coding is its own representation: its own strong tag, and a 304 for any coding of the version.
+    t.not(gz.headers.etag, plain.headers.etag, path);
+    t.is((await raw(`${g.served.url}${path}`, { 'Accept-Encoding': 'gzip', 'If-None-Match': String(plain.headers.etag) })).status, 304, path);
+  }
+  for (const path of ['/imagers/test-well?min_depth=0&max_depth=100000&colormap=gist_earth&format=png', '/imagers/test-well?min_depth=9200&max_depth=9250&format=png']) {
+    const png = await raw(`${g.served.url}${path}`, { 'Accept-Encoding': 'gzip, br' });
+    t.is(png.status, 200, path);
+    t.is(png.headers['content-type'], 'image/png', path);
+    t.is(png.headers['content-encoding'], undefined, path);
+    t.is(Number(png.headers['content-length']), png.body.length, path);
+  }
+});

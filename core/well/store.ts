@@ -117,6 +117,15 @@ export class WellStore {
   }
 
   /**
+   * The version frames of `well` are served under now, when a catalog read within the allowed staleness
+   * says so (never with maxStalenessMs 0); undefined when only a read of the catalog could tell.
+   */
+  knownVersion(well: string): string | undefined {
+    const entry = this.maxStalenessMs > 0 ? this.catalog.recent(well, this.maxStalenessMs) : undefined;
+    return entry && versionTag(entry);
+  }
+
+  /**
    * The stored value range of the whole well (the window of normalize=well). Wells ingested before the
    * catalog kept it get it on first use: computed from all their rows and written back to their entry.
    */

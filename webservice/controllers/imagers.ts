@@ -1,10 +1,12 @@
-import { Readable } from 'node:stream';
 import { Controller, Get, Path, Query, Request, Response, Route, SuccessResponse, Tags } from '@tsoa/runtime';
 import type { Request as ExpressRequest } from 'express';
 import { imagersOf, servicesOf } from '../services';
 import { notFound, type ErrorDetail } from '../errors';
 import type { ImagerBackend } from '../imagers/backend';
-import { jsonFrameAnswer, pngFrameAnswer } from '../imagers/frame-answer';
+import { sendFrame } from '../imagers/frame-answer';
+import { contentEtag, strongEtag } from '../http/etag';
+import { prepareResponse } from '../http/prepared';
+import { sendPrepared } from '../http/send-prepared';
 import { resolveFrameQuery, type Normalization } from '../imagers/frame-query';
 import { answerBudgetOf } from '../imagers/memory-budget';
 import type { ColorMapping } from '../../core/imaging/render';
@@ -48,7 +50,7 @@ export class ImagersController extends Controller {
   @Get()
   public async listWells(@Request() req: ExpressRequest): Promise<WellSummary[]> {
     const wells = await imagersOf(req).listWells();
-    return wells.map((w) => ({
+    const summaries: WellSummary[] = wells.map((w) => ({
       well_id: w.well,
       min_depth: feet(w.minDepthTenths),
       max_depth: feet(w.maxDepthTenths),
@@ -57,6 +59,8 @@ export class ImagersController extends Controller {
       source: w.source,
       ingested_at: w.ingestedAt,
     }));
+    const body = Buffer.from(JSON.stringify(summaries));
+    return sendPrepared(req, prepareResponse(body, 'application/json; charset=utf-8', contentEtag(body), { vary: '' }));
   }
 
   /**
@@ -99,7 +103,7 @@ export class ImagersController extends Controller {
     @Query() vmax?: number,
     @Query() height?: number,
     @Query() format?: 'json' | 'png',
-  ): Promise<ImagerFrameJson | Readable> {
+  ): Promise<ImagerFrameJson> {
     const query = resolveFrameQuery({ min_depth, max_depth, depth_min, depth_max, colormap, colors, normalize, vmin, vmax, height });
     const asPng = (format ?? (req.accepts(['application/json', 'image/png']) === 'image/png' ? 'png' : 'json')) === 'png';
     const imagers = imagersOf(req);
@@ -108,18 +112,18 @@ export class ImagersController extends Controller {
 
     const frame = query.height === undefined ? stored : frameOfHeight(stored, query.height);
     const mapping = query.colors && { table: query.colors.table, window: await valueWindow(imagers, stored, query.colors.normalization) };
-    const budget = answerBudgetOf(servicesOf(req));
-    const res = req.res!;
-    const answer = asPng
-      ? pngFrameAnswer(budget, res, frame, mapping)
-      : jsonFrameAnswer(budget, res, { well_id, min_depth: query.minDepth, max_depth: query.maxDepth, depths: frame.depthsTenths.map(feet) }, frame, mapping);
-    this.setHeader('Content-Type', answer.contentType);
-    this.setHeader('Content-Length', String(answer.size));
-    this.setHeader('Vary', 'Accept');
-    return answer.body;
+    const version = stored.version;
+    await sendFrame(req, answerBudgetOf(servicesOf(req)), {
+      frame,
+      mapping,
+      json: asPng ? undefined : { well_id, min_depth: query.minDepth, max_depth: query.maxDepth, depths: frame.depthsTenths.map(feet) },
+      etag: strongEtag(version, JSON.stringify([well_id, asPng ? 'png' : 'json', query.canonical])),
+      earlyWhile: imagers.currentVersion && (() => imagers.currentVersion?.(well_id) === version),
+    });
+    // Already sent: tsoa ignores what is returned once the response has been written.
+    return undefined as unknown as ImagerFrameJson;
   }
 }
-
 /** The window of values spread over the colour map; `well` is the well's stored range. */
 async function valueWindow(imagers: ImagerBackend, frame: ServedFrame, normalization: Normalization): Promise<ColorMapping['window']> {
   if (normalization !== 'well') return normalization;

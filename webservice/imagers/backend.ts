@@ -9,6 +9,11 @@ export interface ImagerBackend {
   readFrame(well: string, minTenths: number, maxTenths: number): Promise<ServedFrame | undefined>;
   /** The whole well's stored value range (normalize=well); undefined for an unknown well. */
   wellValueRange(well: string): Promise<ValueRange | undefined>;
+  /**
+   * The version a frame of `well` would be read under now, when known without asking the store (within
+   * the allowed staleness); undefined otherwise. Synchronous and cheap: it decides early answers.
+   */
+  currentVersion?(well: string): string | undefined;
   /** Throws when the table cannot be reached. */
   ping(): Promise<void>;
 }

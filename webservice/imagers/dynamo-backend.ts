@@ -31,6 +31,7 @@ export function createDynamoImagerBackend(config: ServiceConfig): ImagerBackend 
     getWell: (well) => guard(() => store.getWell(well)),
     readFrame: (well, minTenths, maxTenths) => guard(() => store.readFrame(well, minTenths, maxTenths)),
     wellValueRange: (well) => guard(() => store.wellValueRange(well)),
+    currentVersion: (well) => store.knownVersion(well),
     ping: () => guard(() => store.ping()),
   };
 }
