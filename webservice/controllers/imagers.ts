@@ -27,6 +27,10 @@ interface WellSummary {
   source: string;
   /** ISO-8601 time of the ingest. */
   ingested_at: string;
+  /** Smallest stored pixel value of the whole well (the window of normalize=well); absent until known for wells ingested before it was kept. */
+  value_min?: number;
+  /** Largest stored pixel value of the whole well. */
+  value_max?: number;
 }
 
 /** The original service's frame: `data` is rows × width of 0–255, or rows × width × [r, g, b, 255] with a colour map. */
@@ -58,6 +62,7 @@ export class ImagersController extends Controller {
       width: w.width,
       source: w.source,
       ingested_at: w.ingestedAt,
+      ...(w.valueMin !== undefined && w.valueMax !== undefined ? { value_min: w.valueMin, value_max: w.valueMax } : {}),
     }));
     const body = Buffer.from(JSON.stringify(summaries));
     return sendPrepared(req, prepareResponse(body, 'application/json; charset=utf-8', contentEtag(body), { vary: '' }));
