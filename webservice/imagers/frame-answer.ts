@@ -39,8 +39,12 @@ export interface FrameToSend {
 
 /** Answers up to about this many bytes are encoded whole and kept as prepared responses. */
 export const SMALL_ANSWER_BYTES = 256 * 1024;
-/** Chunks a streamed JSON answer holds at most: one being written, one buffered, one taken by the socket. */
-const JSON_CHUNKS_HELD = 3;
+/**
+ * What a streamed JSON answer is counted as holding: a few chunks (one being written, one buffered, one
+ * taken by the socket) and the response's own buffers and objects, rounded up. It also bounds the
+ * answers encoded at once (64 MiB: 64 whole wells), which keeps each one's time reasonable.
+ */
+const STREAMED_JSON_BYTES = 1024 * 1024;
 /** What a compressor holds: its window and buffers (brotli's window is set to 2^18 bytes below). */
 const COMPRESSOR_BYTES = 1024 * 1024;
 export const RETRY_AFTER_SECONDS = 1;
@@ -90,7 +94,7 @@ function streamLarge(req: Request, res: Response, budget: MemoryBudget, send: Fr
   const compress = compressor(coding);
   const headers: Record<string, string> = { ETag: codedEtag(send.etag, coding), 'Cache-Control': 'no-cache', Vary: json ? 'Accept, Accept-Encoding' : 'Accept' };
   if (json) {
-    reserve(budget, res, JSON_CHUNKS_HELD * FRAME_JSON_CHUNK_BYTES + (compress ? COMPRESSOR_BYTES : 0));
+    reserve(budget, res, STREAMED_JSON_BYTES + (compress ? COMPRESSOR_BYTES : 0));
     const { size, chunks } = frameJsonBody(json, frame, mapping);
     Object.assign(headers, { 'Content-Type': JSON_TYPE }, compress ? { 'Content-Encoding': coding } : { 'Content-Length': String(size) });
     res.writeHead(200, headers);
