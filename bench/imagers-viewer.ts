@@ -74,7 +74,7 @@ async function main(): Promise<void> {
     await createWellTable(dynamo, config.table_name!);
     const store = new WellStore({ client: dynamo, tableName: config.table_name! });
     const ingest = await ingestWell({ bucket: 'raw', key: 'well.csv', well: WELL }, { s3, store, imagesSize: DEFAULT_IMAGES_SIZE });
-    log(`ingested ${ingest.rows} rows`);
+    log(`ingested ${ingest.rowsWritten} rows`);
     const service = await startService({ config, aws: emulators.settings, dir: path.join(workDir, 'service') });
     const base = `${service.url}/imagers/${WELL}`;
     const whole = `${base}?min_depth=0&max_depth=100000`;
