@@ -49,7 +49,7 @@ test('once a well is in memory a frame costs one catalog GetItem and no Query, a
   counts.clear();
   const part = await store.readFrame('w', 110, 112);
   t.deepEqual([...counts], [['GetItemCommand', 1]]);
-  t.deepEqual(part, { well: 'w', depthsTenths: [110, 111, 112], width: 3, pixels: rowsOf(rows, 10, 13) });
+  t.like(part, { well: 'w', depthsTenths: [110, 111, 112], width: 3, pixels: rowsOf(rows, 10, 13) });
   t.deepEqual((await store.readFrame('w', 149, 149))?.depthsTenths, [149]);
   t.deepEqual((await store.readFrame('w', 90, 100))?.depthsTenths, [100]);
   t.is(await store.readFrame('w', 150, 200), undefined);

@@ -65,21 +65,14 @@ export function clampView(well: WellRange, minDepth: number, maxDepth: number): 
   return { minDepth: min, maxDepth: roundTenth(min + span) };
 }
 
-/** The page URL's query for a state (what a shared link holds). */
+/** The page URL's query for a state (what a shared link holds): the view, then the colour parameters. */
 export function queryOfState(state: ViewState): URLSearchParams {
   const query = new URLSearchParams({ well: state.well, min_depth: state.minDepth.toFixed(1), max_depth: state.maxDepth.toFixed(1) });
-  if (state.colormap !== undefined) query.set('colormap', state.colormap);
-  else query.set('colors', state.colors);
-  if (state.normalize === 'fixed') {
-    query.set('vmin', String(state.vmin));
-    query.set('vmax', String(state.vmax));
-  } else {
-    query.set('normalize', state.normalize);
-  }
+  for (const [name, value] of colorParams(state)) query.set(name, value);
   return query;
 }
 
-/** The colour parameters of the API's frame requests for this state. */
+/** The colour parameters of the API's frame requests for this state (the page URL uses the same). */
 export function colorParams(state: ViewState): URLSearchParams {
   const params = new URLSearchParams();
   if (state.colormap !== undefined) params.set('colormap', state.colormap);
