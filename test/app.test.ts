@@ -22,6 +22,7 @@ test('health answers 503 with a detail when a store is unreachable', async (t) =
         listWells: async () => [],
         getWell: async () => undefined,
         readFrame: async () => undefined,
+        wellValueRange: async () => undefined,
         ping: async () => {
           throw unreachable;
         },

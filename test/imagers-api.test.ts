@@ -292,6 +292,7 @@ test('a store that cannot be reached answers 503, not 500', async (t) => {
     listWells: async () => Promise.reject(unreachable),
     getWell: async () => Promise.reject(unreachable),
     readFrame: async () => Promise.reject(unreachable),
+    wellValueRange: async () => Promise.reject(unreachable),
     ping: async () => Promise.reject(unreachable),
   };
   const down = await serve(createApp({ config, imagers: failing }));

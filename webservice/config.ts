@@ -20,8 +20,10 @@ export interface ServiceConfig {
   cacheTtlSeconds: number;
   /** How often the datamart listing and ETags are revalidated against S3 (a rewrite is served within twice this). */
   datamartRevalidateSeconds: number;
-  /** 0 (default): every frame is checked against a fresh catalog read; N: frames may be up to N ms old. */
+  /** Frames may be up to this many ms old (default 1000: a re-ingest is served within a second); 0: a fresh catalog read per frame. */
   imagersMaxStalenessMs: number;
+  /** Bytes frame answers may hold at once while encoded and sent (IMAGERS_MEMORY_BUDGET_MB); beyond it, 503. */
+  imagersMemoryBudgetBytes: number;
   /** Origins allowed to read answers cross-origin (CORS_ORIGINS, comma-separated); empty: same origin only; `*`: any. */
   corsOrigins: string[];
   /** The built pages (PAGES_DIR; the bundle defaults to pages/ beside server.cjs); undefined: no pages. */
@@ -57,7 +59,8 @@ export function serviceConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Serv
     cacheMaxBytes: intFrom(env, 'CACHE_MAX_BYTES', 256 * 1024 * 1024),
     cacheTtlSeconds: intFrom(env, 'CACHE_TTL_SECONDS', 24 * 3600),
     datamartRevalidateSeconds: intFrom(env, 'DATAMART_REVALIDATE_SECONDS', 30),
-    imagersMaxStalenessMs: intFrom(env, 'IMAGERS_MAX_STALENESS_MS', 0),
+    imagersMaxStalenessMs: intFrom(env, 'IMAGERS_MAX_STALENESS_MS', 1000),
+    imagersMemoryBudgetBytes: intFrom(env, 'IMAGERS_MEMORY_BUDGET_MB', 64) * 1024 * 1024,
     corsOrigins: parseCorsOrigins(env.CORS_ORIGINS),
     pagesDir: env.PAGES_DIR || undefined,
     mapTilesUrl: env.MAP_TILES_URL ?? '',

@@ -98,10 +98,10 @@ function dropUndefined<T extends object>(value: T): T {
 }
 
 async function main(): Promise<void> {
-  // The build puts the pages beside this bundle (infrastructure/build/pages.ts); run from source (tsx, ESM)
-  // there is no __dirname and no built pages unless PAGES_DIR names them.
-  const bundleDir = typeof __dirname === 'string' ? __dirname : undefined;
-  const config = { pagesDir: bundleDir && path.join(bundleDir, 'pages'), ...dropUndefined(serviceConfigFromEnv()) };
+  // The build puts the pages beside this bundle (infrastructure/build/pages.ts). Run from source as an ES
+  // module (tsx, the reliability tests) there is no __dirname and no built pages beside it: PAGES_DIR or none.
+  const besideBundle = typeof __dirname === 'string' ? path.join(__dirname, 'pages') : undefined;
+  const config = { pagesDir: besideBundle, ...dropUndefined(serviceConfigFromEnv()) };
   const services = await createServices(config);
   const server = createServer(createApp(services));
   answerParserErrors(server);

@@ -20,9 +20,14 @@ export class ColormapError extends Error {
   }
 }
 
-const NAMED_TABLES: ReadonlyMap<string, ColorTable> = new Map(
-  Object.entries(COLORMAP_TABLES_HEX).map(([name, hex]) => [name, Uint8Array.from(Buffer.from(hex, 'hex'))]),
-);
+/** Hex text to bytes, without Buffer: the viewer page (a browser) draws its legend from these tables too. */
+function hexBytes(hex: string): Uint8Array {
+  const bytes = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  return bytes;
+}
+
+const NAMED_TABLES: ReadonlyMap<string, ColorTable> = new Map(Object.entries(COLORMAP_TABLES_HEX).map(([name, hex]) => [name, hexBytes(hex)]));
 
 /** Every named map, in generation order: each matplotlib name followed by its `_r` variant. */
 export const COLORMAP_NAMES: readonly string[] = [...NAMED_TABLES.keys()];

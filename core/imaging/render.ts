@@ -1,19 +1,30 @@
 /**
- * Colour mapping of image frames as the original service did (SPEC §5.2): the frame's values normalised
- * (per-frame min-max, or v / 255), then matplotlib's index rule index = min(255, floor(norm * 256)) into a
- * 256-entry table. The normalised value depends only on the byte value, so each request builds one
- * value -> colour table and the per-pixel work is a lookup.
+ * Colour mapping of image frames (SPEC §5.2): each value v is normalised through a window [lo, hi],
+ * x = clip((v − lo) / (hi − lo), 0, 1), then matplotlib's index rule index = min(255, floor(x × 256))
+ * picks one of the table's 256 entries. The window is the frame's own min–max (the original's default),
+ * the whole well's stored min–max, the full byte range (v / 255) or fixed values. The normalised value
+ * depends only on the byte value, so each request builds one value -> colour table and the per-pixel
+ * work is a lookup.
  */
 import type { ImageFrame } from '../well/types';
 import { TABLE_SIZE, type ColorTable } from './colormap';
 
-export interface ColorMapping {
-  table: ColorTable;
-  /** true: per-frame min-max as the original (all zeros when the frame is flat); false: v / 255. */
-  normalize: boolean;
+/** A fixed window of values mapped onto the whole table (lo < hi, or lo = hi: everything at entry 0). */
+export interface ValueWindow {
+  lo: number;
+  hi: number;
 }
 
-function valueRange(pixels: Uint8Array): { lo: number; hi: number } {
+/** The whole byte range: x = v / 255 (`normalize=none`, the original's `false`). */
+export const FULL_RANGE: ValueWindow = { lo: 0, hi: 255 };
+
+export interface ColorMapping {
+  table: ColorTable;
+  /** 'frame': the frame's own min–max, as the original (a flat frame maps to entry 0); else a fixed window. */
+  window: 'frame' | ValueWindow;
+}
+
+export function frameValueRange(pixels: Uint8Array): ValueWindow {
   let lo = 255;
   let hi = 0;
   for (let i = 0; i < pixels.length; i++) {
@@ -25,22 +36,19 @@ function valueRange(pixels: Uint8Array): { lo: number; hi: number } {
 }
 
 /** Colour-table index of every byte value for this frame. */
-export function colorIndexOfValue(pixels: Uint8Array, normalize: boolean): Uint8Array {
-  const { lo, hi } = normalize ? valueRange(pixels) : { lo: 0, hi: 255 };
+export function colorIndexOfValue(pixels: Uint8Array, window: ColorMapping['window']): Uint8Array {
+  const { lo, hi } = window === 'frame' ? frameValueRange(pixels) : window;
   const index = new Uint8Array(256);
   for (let v = 0; v < 256; v++) {
-    let norm: number;
-    if (!normalize) norm = v / 255;
-    else norm = lo === hi ? 0 : (v - lo) / (hi - lo);
-    // Values outside [lo, hi] never occur in the frame; clamp them anyway.
-    index[v] = Math.max(0, Math.min(TABLE_SIZE - 1, Math.floor(norm * TABLE_SIZE)));
+    const x = hi <= lo ? 0 : Math.min(1, Math.max(0, (v - lo) / (hi - lo)));
+    index[v] = Math.min(TABLE_SIZE - 1, Math.floor(x * TABLE_SIZE));
   }
   return index;
 }
 
 /** RGB of every byte value for this frame: 256 × 3 bytes. */
 export function valueColors(pixels: Uint8Array, mapping: ColorMapping): Uint8Array {
-  const index = colorIndexOfValue(pixels, mapping.normalize);
+  const index = colorIndexOfValue(pixels, mapping.window);
   const colors = new Uint8Array(256 * 3);
   for (let v = 0; v < 256; v++) colors.set(mapping.table.subarray(index[v]! * 3, index[v]! * 3 + 3), v * 3);
   return colors;

@@ -34,6 +34,9 @@ export function sameVersion(a: CatalogEntry, b: CatalogEntry): boolean {
   return a.generation === b.generation && a.version === b.version && a.ingestedAt === b.ingestedAt;
 }
 
+/** The text naming an entry's ingest, for HTTP validators (equal exactly when sameVersion holds). */
+export const versionTag = (entry: CatalogEntry): string => JSON.stringify([entry.generation, entry.version, entry.ingestedAt]);
+
 const str = (value: AttributeValue | undefined): string => value?.S ?? '';
 const num = (value: AttributeValue | undefined): number => Number(value?.N ?? NaN);
 

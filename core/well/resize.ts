@@ -1,10 +1,12 @@
 /**
- * Horizontal bicubic resize of 8-bit rows, bit-exact with Pillow 9.4's `Image.resize` of an 'L' image
- * whose height does not change (only the horizontal pass runs). SPEC §4.4.
+ * Pillow 9.4's resampling of 8-bit 'L' images, bit-exact: the horizontal bicubic resize of rows whose
+ * height does not change (the ingest, SPEC §4.4), and the weights of any one-axis pass with another
+ * filter (the BOX filter of `height=N`, core/well/frame-height.ts).
  *
  * Pillow's algorithm, as implemented here:
  * - scale = inWidth / outWidth; when downscaling the kernel is stretched by that factor
- *   (filterscale = max(scale, 1)), so its support is 2 × filterscale input pixels each side;
+ *   (filterscale = max(scale, 1)), so its support is the filter's (bicubic 2, box 0.5) × filterscale
+ *   input pixels each side;
  * - output pixel xx is centred at (xx + 0.5) × scale; its window is [trunc(center − support + 0.5),
  *   trunc(center + support + 0.5)) clipped to the row; each weight is the bicubic kernel (a = −0.5) at
  *   (x − center + 0.5) × (1 / filterscale), and the weights are normalised to sum to 1;
@@ -12,9 +14,14 @@
  *   pixel × weight starts at 2^21 (one half, for rounding), is shifted right by 22 and clipped to 0..255.
  */
 
-const PRECISION_BITS = 22;
-const BICUBIC_SUPPORT = 2;
+export const PRECISION_BITS = 22;
 const A = -0.5;
+
+/** A resampling filter as Pillow defines it: its support at scale 1 and its weight function. */
+export interface ResampleFilter {
+  support: number;
+  weight(x: number): number;
+}
 
 /** Precomputed window and fixed-point weights of every output pixel, for one (inWidth, outWidth). */
 export interface ResizeKernel {
@@ -30,22 +37,31 @@ export interface ResizeKernel {
   weights: Int32Array;
 }
 
-function bicubic(x: number): number {
-  if (x < 0) x = -x;
-  if (x < 1) return ((A + 2) * x - (A + 3)) * x * x + 1;
-  if (x < 2) return (((x - 5) * x + 8) * x - 4) * A;
-  return 0;
-}
+export const BICUBIC: ResampleFilter = {
+  support: 2,
+  weight(x: number): number {
+    if (x < 0) x = -x;
+    if (x < 1) return ((A + 2) * x - (A + 3)) * x * x + 1;
+    if (x < 2) return (((x - 5) * x + 8) * x - 4) * A;
+    return 0;
+  },
+};
+
+export const BOX: ResampleFilter = {
+  support: 0.5,
+  weight: (x: number): number => (x > -0.5 && x <= 0.5 ? 1 : 0),
+};
 
 function toFixedPoint(weight: number): number {
   const scaled = weight * (1 << PRECISION_BITS);
   return Math.trunc(weight < 0 ? scaled - 0.5 : scaled + 0.5);
 }
 
-function buildKernel(inWidth: number, outWidth: number): ResizeKernel {
+/** The window and weights of every output pixel of an inWidth → outWidth pass with `filter`. */
+export function buildKernel(inWidth: number, outWidth: number, filter: ResampleFilter): ResizeKernel {
   const scale = inWidth / outWidth;
   const filterScale = Math.max(scale, 1);
-  const support = BICUBIC_SUPPORT * filterScale;
+  const support = filter.support * filterScale;
   // Pillow multiplies by the reciprocal; dividing instead can differ in the last bit.
   const inverseScale = 1 / filterScale;
   const ksize = Math.ceil(support) * 2 + 1;
@@ -59,7 +75,7 @@ function buildKernel(inWidth: number, outWidth: number): ResizeKernel {
     const xmax = Math.min(inWidth, Math.trunc(center + support + 0.5)) - xmin;
     let total = 0;
     for (let x = 0; x < xmax; x++) {
-      row[x] = bicubic((x + xmin - center + 0.5) * inverseScale);
+      row[x] = filter.weight((x + xmin - center + 0.5) * inverseScale);
       total += row[x];
     }
     for (let x = 0; x < xmax; x++) {
@@ -73,14 +89,14 @@ function buildKernel(inWidth: number, outWidth: number): ResizeKernel {
 
 const kernels = new Map<string, ResizeKernel>();
 
-/** The kernel for inWidth → outWidth, computed once per pair. */
+/** The bicubic kernel for inWidth → outWidth, computed once per pair. */
 export function resizeKernel(inWidth: number, outWidth: number): ResizeKernel {
   if (!Number.isInteger(inWidth) || inWidth < 1) throw new Error(`resize: input width must be a positive integer, got ${inWidth}`);
   if (!Number.isInteger(outWidth) || outWidth < 1) throw new Error(`resize: output width must be a positive integer, got ${outWidth}`);
   const id = `${inWidth}:${outWidth}`;
   let kernel = kernels.get(id);
   if (!kernel) {
-    kernel = buildKernel(inWidth, outWidth);
+    kernel = buildKernel(inWidth, outWidth, BICUBIC);
     kernels.set(id, kernel);
   }
   return kernel;

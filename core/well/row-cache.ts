@@ -30,13 +30,16 @@ function firstIndex(depths: number[], tenths: number, inclusive: boolean): numbe
   return lo;
 }
 
-/** Rows with minTenths <= depth <= maxTenths, copied out of the cache; undefined when none. */
+/**
+ * Rows with minTenths <= depth <= maxTenths; undefined when none. The pixels are a view of the cached
+ * rows, not a copy (nothing writes into a frame's pixels): a frame of the whole well costs no memory.
+ */
 export function frameOf(rows: WellRowsInMemory, minTenths: number, maxTenths: number): ImageFrame | undefined {
   const from = firstIndex(rows.depthsTenths, minTenths, true);
   const to = firstIndex(rows.depthsTenths, maxTenths, false);
   if (to <= from) return undefined;
   const width = rows.entry.width;
-  return { well: rows.entry.well, depthsTenths: rows.depthsTenths.slice(from, to), width, pixels: rows.pixels.slice(from * width, to * width) };
+  return { well: rows.entry.well, depthsTenths: rows.depthsTenths.slice(from, to), width, pixels: rows.pixels.subarray(from * width, to * width) };
 }
 
 export class RowCache {

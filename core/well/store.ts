@@ -22,12 +22,13 @@
  */
 import { DescribeTableCommand, GetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createLogger, errorMessage, type Logger } from '../log';
-import { catalogKey, entryFromAttribute, metadataOf, sameVersion, type CatalogEntry } from './catalog';
+import { catalogKey, entryFromAttribute, metadataOf, sameVersion, versionTag, type CatalogEntry } from './catalog';
 import { CatalogReads } from './catalog-reads';
 import { frameOf, RowCache } from './row-cache';
 import { queryAllPages, slotKey, wellIdProblem, type WellTable } from './table';
-import type { ImageFrame, WellMetadata } from './types';
-import { WellWriter, type ReplaceResult, type WellRows } from './writer';
+import type { ImageFrame, ServedFrame, WellMetadata } from './types';
+import { recordValueRange, type ValueRange } from './value-range';
+import { valueRange, WellWriter, type ReplaceResult, type WellRows } from './writer';
 
 export { CATALOG_KEY } from './catalog';
 export { createWellTable, wellIdProblem } from './table';
@@ -110,16 +111,44 @@ export class WellStore {
   }
 
   /** Rows with minTenths <= depth <= maxTenths in depth order, every page read; undefined when none. */
-  async readFrame(well: string, minTenths: number, maxTenths: number): Promise<ImageFrame | undefined> {
+  async readFrame(well: string, minTenths: number, maxTenths: number): Promise<ServedFrame | undefined> {
     if (minTenths > maxTenths || wellIdProblem(well)) return undefined;
     return this.forgettingOnFailure(() => this.readFrameOnce(well, minTenths, maxTenths));
   }
 
-  private async readFrameOnce(well: string, minTenths: number, maxTenths: number): Promise<ImageFrame | undefined> {
+  /**
+   * The version frames of `well` are served under now, when a catalog read within the allowed staleness
+   * says so (never with maxStalenessMs 0); undefined when only a read of the catalog could tell.
+   */
+  knownVersion(well: string): string | undefined {
+    const entry = this.maxStalenessMs > 0 ? this.catalog.recent(well, this.maxStalenessMs) : undefined;
+    return entry && versionTag(entry);
+  }
+
+  /**
+   * The stored value range of the whole well (the window of normalize=well). Wells ingested before the
+   * catalog kept it get it on first use: computed from all their rows and written back to their entry.
+   */
+  async wellValueRange(well: string): Promise<ValueRange | undefined> {
+    if (wellIdProblem(well)) return undefined;
+    const entry = await this.forgettingOnFailure(() => this.catalog.read(well));
+    if (!entry) return undefined;
+    if (entry.valueMin !== undefined && entry.valueMax !== undefined) return { valueMin: entry.valueMin, valueMax: entry.valueMax };
+    const frame = await this.readFrame(well, entry.minDepthTenths, entry.maxDepthTenths);
+    if (!frame) return undefined;
+    const range = valueRange(frame.pixels);
+    if (frame.version === versionTag(entry)) {
+      await this.forgettingOnFailure(() => recordValueRange(this.table, entry, range));
+      this.logger.info(`well ${well}: value range ${range.valueMin}–${range.valueMax} computed from its rows and written to its catalog entry`);
+    }
+    return range;
+  }
+
+  private async readFrameOnce(well: string, minTenths: number, maxTenths: number): Promise<ServedFrame | undefined> {
     let entry = (this.maxStalenessMs > 0 ? this.catalog.recent(well, this.maxStalenessMs) : undefined) ?? (await this.catalog.read(well));
     for (let attempt = 1; entry; attempt++) {
       const inMemory = this.rows.get(entry);
-      if (inMemory) return frameOf(inMemory, minTenths, maxTenths);
+      if (inMemory) return served(entry, frameOf(inMemory, minTenths, maxTenths));
 
       const wholeWell = minTenths <= entry.minDepthTenths && maxTenths >= entry.maxDepthTenths;
       const frame = await this.queryRows(entry, minTenths, maxTenths);
@@ -127,7 +156,7 @@ export class WellStore {
       if (after && sameVersion(after, entry)) {
         if (wholeWell) this.keep(entry, frame);
         else this.loadWholeWell(entry);
-        return frame.depthsTenths.length > 0 ? frame : undefined;
+        return served(entry, frame.depthsTenths.length > 0 ? frame : undefined);
       }
       // An ingest flipped the well while we read: read the new slot.
       if (attempt >= MAX_READ_ATTEMPTS) throw new Error(`well ${well}: data kept changing while it was read (${attempt} attempts)`);
@@ -202,4 +231,11 @@ export class WellStore {
     images.forEach((image, r) => pixels.set(image, r * width));
     return { well, depthsTenths, width, pixels };
   }
+}
+
+/** The frame with what names its data: the entry's version and the well's value range. */
+function served(entry: CatalogEntry, frame: ImageFrame | undefined): ServedFrame | undefined {
+  if (!frame) return undefined;
+  const range = entry.valueMin !== undefined && entry.valueMax !== undefined ? { valueMin: entry.valueMin, valueMax: entry.valueMax } : {};
+  return { ...frame, version: versionTag(entry), ...range };
 }

@@ -27,3 +27,12 @@ export interface ImageFrame {
   width: number;
   pixels: Uint8Array;
 }
+
+/** A frame as the store serves it: the rows plus what identifies the data they were cut from. */
+export interface ServedFrame extends ImageFrame {
+  /** Names the ingest the rows come from: a re-ingest of the well always changes it. */
+  version: string;
+  /** The whole well's stored value range (normalize=well), when the catalog has it. */
+  valueMin?: number;
+  valueMax?: number;
+}

@@ -12,6 +12,9 @@ export async function serve(app: Express): Promise<Served> {
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
+  // Longer than any pause of a busy test process: an idle keep-alive socket closed by the server just as
+  // the client reuses it (Node's 5 s default) is a reset the test did not cause.
+  server.keepAliveTimeout = 60_000;
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { ImagerBackend } from '../../webservice/imagers/backend';
-import type { ImageFrame, WellMetadata } from '../../core/well/types';
+import type { ServedFrame, WellMetadata } from '../../core/well/types';
 
 export interface StoredRow {
   depthTenths: number;
@@ -19,6 +19,9 @@ export function readTenthsCsv(file: string): StoredRow[] {
     return { depthTenths: depth!, pixels: Uint8Array.from(cells) };
   });
 }
+
+/** The one version of every in-memory well (they are never re-ingested). */
+export const MEMORY_VERSION = 'memory-1';
 
 export function memoryImagers(wells: Record<string, StoredRow[]>): ImagerBackend {
   const byWell = new Map(Object.entries(wells).map(([well, rows]) => [well, [...rows].sort((a, b) => a.depthTenths - b.depthTenths)]));
@@ -37,13 +40,22 @@ export function memoryImagers(wells: Record<string, StoredRow[]>): ImagerBackend
       const rows = byWell.get(well);
       return rows && metadata(well, rows);
     },
-    readFrame: async (well, minTenths, maxTenths): Promise<ImageFrame | undefined> => {
+    readFrame: async (well, minTenths, maxTenths): Promise<ServedFrame | undefined> => {
       const rows = (byWell.get(well) ?? []).filter((r) => r.depthTenths >= minTenths && r.depthTenths <= maxTenths);
       if (rows.length === 0) return undefined;
       const width = rows[0]!.pixels.length;
       const pixels = new Uint8Array(rows.length * width);
       rows.forEach((r, i) => pixels.set(r.pixels, i * width));
-      return { well, depthsTenths: rows.map((r) => r.depthTenths), width, pixels };
+      return { well, depthsTenths: rows.map((r) => r.depthTenths), width, pixels, version: MEMORY_VERSION };
+    },
+    // Like a well ingested before the catalog kept its range: computed from the rows on use.
+    wellValueRange: async (well) => {
+      const rows = byWell.get(well);
+      if (!rows) return undefined;
+      let valueMin = 255;
+      let valueMax = 0;
+      for (const row of rows) for (const v of row.pixels) [valueMin, valueMax] = [Math.min(valueMin, v), Math.max(valueMax, v)];
+      return { valueMin, valueMax };
     },
     ping: async () => {},
   };

@@ -30,6 +30,8 @@ export function createDynamoImagerBackend(config: ServiceConfig): ImagerBackend 
     listWells: () => guard(() => store.listWells()),
     getWell: (well) => guard(() => store.getWell(well)),
     readFrame: (well, minTenths, maxTenths) => guard(() => store.readFrame(well, minTenths, maxTenths)),
+    wellValueRange: (well) => guard(() => store.wellValueRange(well)),
+    currentVersion: (well) => store.knownVersion(well),
     ping: () => guard(() => store.ping()),
   };
 }

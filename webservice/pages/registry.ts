@@ -36,6 +36,13 @@ export const PAGES: readonly PageDefinition[] = [
     summary: 'The top power plants of the US on a map, by state, year and fuel.',
     files: { 'us-states-10m.json': 'us-atlas/states-10m.json' },
   },
+  {
+    name: 'viewer',
+    route: '/viewer',
+    group: 'imagers',
+    title: 'Well image log viewer',
+    summary: 'A well’s image log along depth: scroll, zoom, colour maps and normalisation.',
+  },
 ];
 
 /** What the service tells every page at load time (from its configuration). */

@@ -1,0 +1,134 @@
+/**
+ * `npm run bench:viewer` (issue 13): the imagers API as the viewer uses it, on the built service
+ * (build/webservice/server.cjs) over the emulators with the real sample ingested:
+ * - the whole well (5,460 rows) as a colour PNG, and with height=500: latency p99, one connection;
+ * - a scroll through the whole well in 50 ft PNG tiles (a new colour map each pass, so every tile is
+ *   encoded again): time per tile p99, one connection;
+ * - the whole well as colour JSON: gzip and brotli sizes against the raw size;
+ * - a 10-row colour JSON frame at 32 connections beside a bare Node `http` server answering the same
+ *   bytes (the limit of this machine): requests per second and their ratio.
+ * Flags: --build (rebuild the bundle first), --duration S (load runs, default 10).
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { dynamoClient, s3Client } from '../core/aws/clients';
+import { loadChallengeConfig } from '../core/config';
+import { DEFAULT_IMAGES_SIZE, ingestWell } from '../core/well/ingest';
+import { createWellTable, WellStore } from '../core/well/store';
+import { ensureBuilt } from './build';
+import { startBenchEmulators } from './emulators';
+import { runLoad } from './load';
+import { CHALLENGE_2, RESULTS_DIR, WELL_CSV } from './paths';
+import { stopAllStarted } from './processes';
+import { startService } from './service';
+
+const WELL = 'test-well';
+const log = (line: string): void => void process.stderr.write(`${line}\n`);
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+}
+
+/** Times each request from sending to the last byte; every answer must be a 200. */
+async function timed(urls: string[], headers: Record<string, string> = {}): Promise<number[]> {
+  const times: number[] = [];
+  for (const url of urls) {
+    const started = performance.now();
+    const res = await fetch(url, { headers });
+    await res.arrayBuffer();
+    times.push(performance.now() - started);
+    if (res.status !== 200) throw new Error(`${url} answered ${res.status}`);
+  }
+  return times;
+}
+
+async function rawSize(url: string, encoding: string): Promise<number> {
+  const { request } = await import('node:http');
+  return new Promise((resolve, reject) => {
+    request(url, { headers: { 'Accept-Encoding': encoding } }, (res) => {
+      let bytes = 0;
+      res.on('data', (chunk: Buffer) => (bytes += chunk.length));
+      res.on('end', () => resolve(bytes));
+    }).on('error', reject).end();
+  });
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { build: { type: 'boolean' }, duration: { type: 'string' } } });
+  const duration = Number(values.duration ?? 10);
+  await ensureBuilt(log, values.build ?? false);
+  const config = loadChallengeConfig(CHALLENGE_2);
+  const workDir = await mkdtemp(path.join(tmpdir(), 'bench-viewer-'));
+  const emulators = await startBenchEmulators(workDir, config.aws_region);
+  try {
+    const s3 = s3Client(emulators.settings);
+    const dynamo = dynamoClient(emulators.settings);
+    await s3.send(new CreateBucketCommand({ Bucket: 'raw' }));
+    await s3.send(new PutObjectCommand({ Bucket: 'raw', Key: 'well.csv', Body: await readFile(WELL_CSV) }));
+    await createWellTable(dynamo, config.table_name!);
+    const store = new WellStore({ client: dynamo, tableName: config.table_name! });
+    const ingest = await ingestWell({ bucket: 'raw', key: 'well.csv', well: WELL }, { s3, store, imagesSize: DEFAULT_IMAGES_SIZE });
+    log(`ingested ${ingest.rowsWritten} rows`);
+    const service = await startService({ config, aws: emulators.settings, dir: path.join(workDir, 'service') });
+    const base = `${service.url}/imagers/${WELL}`;
+    const whole = `${base}?min_depth=0&max_depth=100000`;
+    await timed([`${whole}&colormap=gist_earth&format=png`]); // the well's rows into the service's memory
+
+    const repeat = (url: string, n: number): string[] => Array.from({ length: n }, () => url);
+    const wholePng = await timed(repeat(`${whole}&colormap=gist_earth&format=png&normalize=none`, 100));
+    const height500 = await timed(repeat(`${whole}&colormap=gist_earth&format=png&height=500`, 200));
+
+    const colormaps = ((await (await fetch(`${service.url}/colormaps`)).json()) as string[]).slice(0, 24);
+    const tiles: string[] = [];
+    for (const map of colormaps) {
+      for (let top = 9000; top < 9550; top += 50) tiles.push(`${base}?min_depth=${top}&max_depth=${(top + 49.9).toFixed(1)}&colormap=${map}&normalize=well&format=png`);
+    }
+    const tileTimes = await timed(tiles);
+
+    const jsonUrl = `${whole}&colormap=gist_earth`;
+    const [raw, gzip, br] = [await rawSize(jsonUrl, 'identity'), await rawSize(jsonUrl, 'gzip'), await rawSize(jsonUrl, 'br')];
+
+    const frame10 = `${base}?min_depth=9000.1&max_depth=9001.0&colormap=gist_earth`;
+    const frameBody = Buffer.from(await (await fetch(frame10, { headers: { 'Accept-Encoding': 'identity' } })).arrayBuffer());
+    const bare = createServer((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': frameBody.length });
+      res.end(frameBody);
+    });
+    await new Promise<void>((resolve) => bare.listen(0, '127.0.0.1', resolve));
+    const bareUrl = `http://127.0.0.1:${(bare.address() as AddressInfo).port}/`;
+    const bareLoad = await runLoad(bareUrl, 32, duration, 10);
+    bare.close();
+    const serviceLoad = await runLoad(frame10, 32, duration, 10, [service.process.pid]);
+
+    const rows: [string, string, string, string][] = [
+      ['whole well colour PNG (5,460 rows), 1 connection', `p50 ${percentile(wholePng, 50).toFixed(1)} ms, p99 ${percentile(wholePng, 99).toFixed(1)} ms`, 'p99 < 50 ms', percentile(wholePng, 99) < 50 ? 'PASS' : 'MISS'],
+      ['whole well, height=500, colour PNG', `p50 ${percentile(height500, 50).toFixed(1)} ms, p99 ${percentile(height500, 99).toFixed(1)} ms`, 'p99 < 30 ms', percentile(height500, 99) < 30 ? 'PASS' : 'MISS'],
+      [`scroll in 50 ft PNG tiles (${tiles.length} tiles, ${colormaps.length} maps)`, `p50 ${percentile(tileTimes, 50).toFixed(1)} ms, p99 ${percentile(tileTimes, 99).toFixed(1)} ms`, 'p99 < 15 ms', percentile(tileTimes, 99) < 15 ? 'PASS' : 'MISS'],
+      ['whole well colour JSON, compressed / raw', `gzip ${((100 * gzip) / raw).toFixed(1)}%, br ${((100 * br) / raw).toFixed(1)}% of ${(raw / 1e6).toFixed(1)} MB`, '≤ 33%', Math.max(gzip, br) <= raw * 0.33 ? 'PASS' : 'MISS'],
+      ['10-row colour JSON, 32 connections: service / bare http', `${serviceLoad.rps.toFixed(0)} / ${bareLoad.rps.toFixed(0)} req/s (${((100 * serviceLoad.rps) / bareLoad.rps).toFixed(0)}%), p99 ${serviceLoad.p99Ms} ms`, '≥ 20%', serviceLoad.rps >= 0.2 * bareLoad.rps ? 'PASS' : 'MISS'],
+    ];
+    const width = rows.reduce((w, r) => Math.max(w, r[0].length), 0);
+    const table = rows.map((r) => `${r[0].padEnd(width)}  ${r[1]}  [${r[2]}: ${r[3]}]`).join('\n');
+    process.stdout.write(`${table}\n`);
+    await mkdir(RESULTS_DIR, { recursive: true });
+    const figures = { wholePng, height500, tileTimes, sizes: { raw, gzip, br }, bareLoad, serviceLoad, rows };
+    await writeFile(path.join(RESULTS_DIR, 'imagers-viewer.json'), JSON.stringify(figures, null, 1));
+    s3.destroy();
+    dynamo.destroy();
+  } finally {
+    await stopAllStarted();
+    await emulators.stop();
+    await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  log(`bench:viewer failed: ${err instanceof Error ? err.stack : String(err)}`);
+  process.exit(1);
+});
