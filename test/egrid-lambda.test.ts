@@ -74,7 +74,7 @@ test.serial('a rejected workbook fails the invocation with the reason', async (t
   const body = await buildWorkbook([{ name: 'Sheet1', rows: [['a', 'b']] }]);
   await s3.send(new PutObjectCommand({ Bucket: RAW, Key: 'not-egrid.xlsx', Body: body }));
   const error = await t.throwsAsync(handler({ bucket: RAW, key: 'not-egrid.xlsx' }));
-  t.is(error?.message, 's3://lambda-raw/not-egrid.xlsx has no plant sheet PLNTyy (e.g. PLNT18); sheets found: Sheet1');
+  t.is(error?.message, 's3://lambda-raw/not-egrid.xlsx has no plant sheet PLNTyy (e.g. PLNT18); sheets found: Sheet1: not the eGRID data workbook (egridYYYY_data.xlsx), whose plants are on sheet PLNTyy');
 });
 
 test.serial('bad events and a missing DATAMARTS_BUCKET are named', async (t) => {
