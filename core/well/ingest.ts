@@ -15,11 +15,13 @@ import { wellIdProblem } from './table';
 import { createLogger, type Logger } from '../log';
 
 export const DEFAULT_IMAGES_SIZE = 150;
+/** The object metadata key naming the well of an uploaded CSV (x-amz-meta-well), for event-driven ingests. */
+export const WELL_METADATA = 'well';
 
 export interface IngestRequest {
   bucket: string;
   key: string;
-  /** Defaults to the key's base name without extension. */
+  /** Defaults to the object's `well` metadata (x-amz-meta-well, set by the upload tool), then the key's base name without extension. */
   well?: string;
 }
 
@@ -62,20 +64,25 @@ export async function ingestWell(request: IngestRequest, deps: IngestDeps): Prom
   const started = performance.now();
   const logger = deps.logger ?? createLogger('well-ingest');
   const source = `s3://${request.bucket}/${request.key}`;
-  const well = request.well ?? defaultWellId(request.key);
-  const problem = wellIdProblem(well);
-  if (problem) throw new Error(`${source}: ${problem}${request.well === undefined ? ' (derived from the key; pass "well" in the event)' : ''}`);
   if (!Number.isInteger(deps.imagesSize) || deps.imagesSize < 1) throw new Error(`images size must be a positive integer, got ${deps.imagesSize}`);
 
   let body: unknown;
+  let well: string;
   try {
-    body = (await deps.s3.send(new GetObjectCommand({ Bucket: request.bucket, Key: request.key }))).Body;
+    const object = await deps.s3.send(new GetObjectCommand({ Bucket: request.bucket, Key: request.key }));
+    body = object.Body;
+    well = request.well ?? object.Metadata?.[WELL_METADATA] ?? defaultWellId(request.key);
   } catch (err) {
     const name = (err as { name?: string }).name;
     if (name === 'NoSuchKey' || name === 'NoSuchBucket' || name === 'NotFound') throw new Error(`${source}: object not found (${name})`, { cause: err });
     throw new Error(`${source}: cannot read the object: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
   if (!(body instanceof Readable)) throw new Error(`${source}: S3 returned no readable body`);
+  const problem = wellIdProblem(well);
+  if (problem) {
+    body.destroy();
+    throw new Error(`${source}: ${problem}${request.well === undefined ? ' (from the object\'s well metadata or its key; pass "well" in the event)' : ''}`);
+  }
 
   const reader = new WellCsvReader(body, { source });
   let replacement: WellReplacement | undefined;

@@ -1,7 +1,7 @@
 /**
  * The raw-data upload tool `make raw-data` runs:
  *
- *   tsx infrastructure/tools/upload.ts --file F --bucket B --key K [--dryrun] [--result-file F]
+ *   tsx infrastructure/tools/upload.ts --file F --bucket B --key K [--dryrun] [--result-file F] [--well ID]
  *
  * It validates the file with the same code the ETL uses (an eGRID workbook with the workbook reader and
  * the plant transform, a well CSV with the CSV parser), prints the original's --dryrun statistics (rows,
@@ -9,7 +9,8 @@
  * progress bar on stderr and prints one JSON result line on stdout. A rejected file is never uploaded:
  * exit 1 with the reason; usage errors exit 2. The file is judged by the key's extension (what the
  * ETL will take it for), its content named when it is something else (SPEC §4.5); --result-file also
- * writes the JSON result line there (make keeps the uploaded version's ETag and version id). S3 settings come from the environment (AWS_REGION,
+ * writes the JSON result line there (make keeps the uploaded version's ETag and version id); --well
+ * stores the well id in the object's metadata, for the ETL an upload notification runs. S3 settings come from the environment (AWS_REGION,
  * S3_ENDPOINT).
  */
 import { createReadStream } from 'node:fs';
@@ -24,6 +25,7 @@ import { errorMessage } from '../../core/log';
 import { readPlantSheet } from '../../core/egrid/workbook';
 import { transformPlants } from '../../core/egrid/transform';
 import { parseWellCsv } from '../../core/well/csv';
+import { WELL_METADATA } from '../../core/well/ingest';
 
 export interface EgridWorkbookStats {
   kind: 'egrid-workbook';
@@ -186,6 +188,8 @@ export interface UploadRequest {
   key: string;
   /** Bytes per part; files above one part go up as a multipart upload (S3's minimum part is 5 MiB). */
   partSize?: number;
+  /** User metadata of the object (x-amz-meta-*), e.g. the well id an event-driven ingest uses. */
+  metadata?: Record<string, string>;
   onProgress?: (loaded: number, total: number) => void;
 }
 
@@ -217,6 +221,7 @@ export async function uploadRawFile(s3: S3Client, request: UploadRequest): Promi
       Body: createReadStream(request.file),
       ContentLength: bytes,
       ContentType: CONTENT_TYPES[path.extname(request.file).toLowerCase()] ?? 'application/octet-stream',
+      ...(request.metadata ? { Metadata: request.metadata } : {}),
     },
     partSize,
     queueSize: 4,
@@ -252,7 +257,7 @@ export interface CliIo {
   env: NodeJS.ProcessEnv;
 }
 
-const USAGE = 'usage: tsx infrastructure/tools/upload.ts --file FILE --bucket BUCKET [--key KEY] [--dryrun] [--part-size-mib N] [--result-file F]';
+const USAGE = 'usage: tsx infrastructure/tools/upload.ts --file FILE --bucket BUCKET [--key KEY] [--dryrun] [--part-size-mib N] [--result-file F] [--well ID]';
 
 /** The command line; returns the exit code (0 done, 1 rejected file or failed upload, 2 usage). */
 export async function main(argv: string[], io: CliIo): Promise<number> {
@@ -267,6 +272,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         dryrun: { type: 'boolean', default: false },
         'part-size-mib': { type: 'string' },
         'result-file': { type: 'string' },
+        well: { type: 'string' },
         help: { type: 'boolean', default: false },
       },
       strict: true,
@@ -314,6 +320,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       bucket,
       key,
       partSize: partSizeMib === undefined ? undefined : partSizeMib * 1024 * 1024,
+      metadata: args.well ? { [WELL_METADATA]: args.well } : undefined,
       onProgress: (loaded, total) => bar.update(loaded, total),
     });
     bar.finish();
