@@ -43,6 +43,15 @@ const PYTHON_STATE = `
 import boto3, json, sys
 kw = dict(endpoint_url=sys.argv[1], region_name='eu-central-1', aws_access_key_id='testing', aws_secret_access_key='testing')
 ec2 = boto3.client('ec2', **kw)
+def permissions(lam):
+    out = {}
+    for f in lam.list_functions()['Functions']:
+        try:
+            statements = json.loads(lam.get_policy(FunctionName=f['FunctionName'])['Policy'])['Statement']
+        except lam.exceptions.ResourceNotFoundException:
+            statements = []
+        out[f['FunctionName']] = [{'principal': s['Principal'], 'action': s['Action'], 'condition': s.get('Condition')} for s in statements]
+    return out
 if sys.argv[2] == 'prepare':
     ami = ec2.describe_images()['Images'][0]['ImageId']
     boto3.client('ssm', **kw).put_parameter(Name='/test/ubuntu-ami', Value=ami, Type='String')
@@ -64,6 +73,9 @@ else:
         'profiles': sorted(p['InstanceProfileName'] for p in iam.list_instance_profiles()['InstanceProfiles']),
         'functions': [f['FunctionName'] for f in lam.list_functions()['Functions']],
         'layers': [l['LayerName'] for l in lam.list_layers()['Layers']],
+        'notifications': {b: [{'arn': c['LambdaFunctionArn'], 'events': c['Events'], 'rules': c.get('Filter', {}).get('Key', {}).get('FilterRules', [])}
+                              for c in s3.get_bucket_notification_configuration(Bucket=b).get('LambdaFunctionConfigurations', [])] for b in buckets},
+        'permissions': permissions(lam),
     }))
 `;
 
@@ -152,10 +164,36 @@ if (!ready && process.env.CI === 'true') {
   t.like(JSON.parse(deployed.stdout), { function: { action: 'created' }, layer: { version: 1 } });
   t.deepEqual((await state()).functions, ['datalake-c2-etl']);
 
+  // ETL on upload: with the function deployed, the play's notification tasks (make preprocess runs them).
+  const notify = await play('infrastructure-play.yml', ['--tags', 'notification']);
+  t.is(notify.failed, 0, notify.out.slice(-4000));
+  t.true(notify.changed > 0);
+  const notifyAgain = await play('infrastructure-play.yml', ['--tags', 'notification']);
+  t.deepEqual({ failed: notifyAgain.failed, changed: notifyAgain.changed }, { failed: 0, changed: 0 }, notifyAgain.out.slice(-4000));
+  const notified = await state();
+  t.deepEqual(notified.notifications, {
+    'datalake-c2-raw': [
+      {
+        arn: 'arn:aws:lambda:eu-central-1:123456789012:function:datalake-c2-etl',
+        events: ['s3:ObjectCreated:*'],
+        rules: [{ Name: 'Suffix', Value: '.csv' }],
+      },
+    ],
+  });
+  t.deepEqual(notified.permissions, {
+    'datalake-c2-etl': [
+      {
+        principal: { Service: 's3.amazonaws.com' },
+        action: 'lambda:InvokeFunction',
+        condition: { ArnLike: { 'AWS:SourceArn': 'arn:aws:s3:::datalake-c2-raw' }, StringEquals: { 'AWS:SourceAccount': '123456789012' } },
+      },
+    ],
+  });
+
   const cleaned = await play('cleanup-play.yml');
   t.is(cleaned.failed, 0, cleaned.out.slice(-4000));
   const again = await play('cleanup-play.yml');
   t.deepEqual({ failed: again.failed, changed: again.changed }, { failed: 0, changed: 0 }, again.out.slice(-4000));
-  t.like(await state(), { instances: [], ingress: [], buckets: {}, roles: [], profiles: [], functions: [], layers: [] });
+  t.like(await state(), { instances: [], ingress: [], buckets: {}, roles: [], profiles: [], functions: [], layers: [], notifications: {} });
   t.false(existsSync(path.join(challenge, 'build', 'aws', 'iam.json')));
 });
