@@ -5,18 +5,21 @@
  * - each ingest of a well takes the well's next ticket n from an atomic counter in the catalog item and
  *   writes its rows under its own hash key (table.ts `slotKey`: `<well>` for n = 0, the original layout,
  *   `<well>#n` after), so no two ingests share a slot;
- * - it writes every row into its slot, then flips the catalog entry to itself with one conditional
+ * - it writes every row into its slot (batch by batch as a streaming ingest reads them: `begin`, `write`,
+ *   then `commit` or `abort`), then flips the catalog entry to itself with one conditional
  *   UpdateItem that succeeds only while no later ticket is served, then sweeps: deletes the slots of every
  *   ticket below its own not yet known empty (the replaced entry's rows, and any left by an interrupted or
  *   superseded ingest). Until the flip, readers see the previous data whole; after it, only the new rows;
- *   a failed or killed ingest never reaches the flip, and the next applied one sweeps its rows;
+ *   a rejected or failed ingest never reaches the flip and deletes what it wrote (`abort`); a killed one
+ *   cannot, and the next applied one sweeps its rows;
  * - two ingests of one well at once: each writes only its own slot, so the served rows are never mixed;
  *   the later ticket is the one left served (an earlier one that loses its flip deletes its own rows and
  *   reports it).
  *
  * Invariant (readers rely on it, see store.ts): a slot is written only by the ingest holding its ticket,
  * before its flip, and deleted only when its ticket can no longer be served (below a served ticket) or by
- * that ingest after losing its flip; so while an entry E is the served one, E's slot holds exactly E's rows.
+ * that ingest after losing its flip or abandoning (never flipped); so while an entry E is the served one,
+ * E's slot holds exactly E's rows.
  */
 import { UpdateItemCommand, type WriteRequest } from '@aws-sdk/client-dynamodb';
 import type { Logger } from '../log';
