@@ -17,6 +17,7 @@ import { parseArgs } from 'node:util';
 import { awsSettingsFromEnv } from '../../core/aws/clients';
 import { loadChallengeConfig } from '../../core/config';
 import { errorMessage } from '../../core/log';
+import { isCliEntry } from '../cli-entry';
 import { autoIngestDir, readJson, registrationPath, runRecordPath, runsDir, writeJsonAtomically, type AutoIngestRegistration, type RunRecord } from '../emulators/auto-ingest';
 
 class ToolError extends Error {}
@@ -177,7 +178,7 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(import.meta.filename)) {
+if (isCliEntry(import.meta.url)) {
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;

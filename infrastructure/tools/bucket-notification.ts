@@ -11,7 +11,6 @@
  * (community.aws.s3_bucket_notification does the same, but names its filter rules "Prefix"/"Suffix",
  * which moto's server, the mock the playbook tests run against, refuses; S3 takes either spelling.)
  */
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   GetBucketNotificationConfigurationCommand,
@@ -22,6 +21,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { awsSettingsFromEnv, s3Client } from '../../core/aws/clients';
 import { errorMessage } from '../../core/log';
+import { isCliEntry } from '../cli-entry';
 
 export interface NotificationRequest {
   bucket: string;
@@ -88,7 +88,7 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(import.meta.filename)) {
+if (isCliEntry(import.meta.url)) {
   main(process.argv.slice(2)).catch((err: unknown) => {
     process.stderr.write(`bucket-notification: ${errorMessage(err)}\n`);
     process.exitCode = 1;
