@@ -73,7 +73,7 @@ else:
         'profiles': sorted(p['InstanceProfileName'] for p in iam.list_instance_profiles()['InstanceProfiles']),
         'functions': [f['FunctionName'] for f in lam.list_functions()['Functions']],
         'layers': [l['LayerName'] for l in lam.list_layers()['Layers']],
-        'notifications': {b: [{'arn': c['LambdaFunctionArn'], 'events': c['Events'], 'rules': c.get('Filter', {}).get('Key', {}).get('FilterRules', [])}
+        'notifications': {b: [{'arn': c['LambdaFunctionArn'], 'events': c['Events'], 'rules': [{'Name': r['Name'].lower(), 'Value': r['Value']} for r in c.get('Filter', {}).get('Key', {}).get('FilterRules', [])]}
                               for c in s3.get_bucket_notification_configuration(Bucket=b).get('LambdaFunctionConfigurations', [])] for b in buckets},
         'permissions': permissions(lam),
     }))
@@ -176,7 +176,7 @@ if (!ready && process.env.CI === 'true') {
       {
         arn: 'arn:aws:lambda:eu-central-1:123456789012:function:datalake-c2-etl',
         events: ['s3:ObjectCreated:*'],
-        rules: [{ Name: 'Suffix', Value: '.csv' }],
+        rules: [{ Name: 'suffix', Value: '.csv' }],
       },
     ],
   });
