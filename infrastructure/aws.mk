@@ -32,6 +32,10 @@ infrastructure: $(CONFIG_MK)
 # The instance's address, written by the aws_ec2 role when it finds the instance.
 SERVICE_URL = $(shell node -e 'try { process.stdout.write(JSON.parse(require("fs").readFileSync("build/aws/instance.json", "utf8")).service_url) } catch {}')
 
+# The ETL's runs on AWS log to CloudWatch Logs.
+logs:
+	@echo "ETL runs on AWS log to CloudWatch Logs, group /aws/lambda/$(CFG_lambda_function) (region $(CFG_aws_region))"
+
 # Stops the service on the instance (the instance keeps running: make clean removes it).
 stop:
 	$(PLAYBOOK) infrastructure/webservice-play.yml -e webservice_state=stopped
