@@ -159,6 +159,7 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     case 'wait': {
       if (!values['upload-result']) throw new ToolError('wait needs --upload-result FILE (written by upload.ts --result-file)');
+      if (!existsSync(values['upload-result'])) throw new ToolError(`${values['upload-result']} does not exist: no upload recorded to wait for (run make raw-data)`);
       const upload = JSON.parse(readFileSync(values['upload-result'], 'utf8')) as UploadResult;
       const timeoutMs = Number(values.timeout ?? 900) * 1000;
       const record = await waitForRun(stateDir, upload, { timeoutMs, onLog: (text) => process.stderr.write(text) });
