@@ -139,8 +139,9 @@ async function laterSourceOf(s3: S3Client, bucket: string, key: string, ours: st
     const theirs = head.Metadata?.['source-last-modified'] ?? '';
     return ours !== '' && theirs > ours ? theirs : undefined;
   } catch (err) {
-    const name = (err as { name?: string }).name;
-    if (name === 'NotFound' || name === 'NoSuchKey') return undefined;
+    // No datamart yet. Without s3:ListBucket (the ETL role has none) S3 answers a missing key with 403.
+    const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    if (status === 404 || status === 403) return undefined;
     throw new Error(`cannot read s3://${bucket}/${key}: ${describeS3Error(err)}`, { cause: err });
   }
 }
