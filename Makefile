@@ -4,6 +4,7 @@
 #   make init          npm ci at the root; Ansible (+ amazon.aws, community.aws), boto3 for Ansible's own Python
 #   make               build -> infrastructure -> raw-data -> preprocess -> webservice -> URLs and curl lines
 #   make build | infrastructure | raw-data | preprocess | webservice     one step
+#   make logs          (local) the ETL runs on upload of this challenge's raw bucket, and the latest log
 #   make stop          stop the web service, and the emulators when no challenge still uses them
 #   make clean         remove everything the target created for this challenge
 #   make salt          random suffix on resource names (infrastructure/salt.yml)
@@ -76,7 +77,7 @@ FORCE_UNLESS = $(if $(wildcard $(2)),$(if $(filter-out $(call as_word,$(1)),$(ca
 .PHONY: FORCE
 FORCE:
 
-.PHONY: all init init-system init-npm init-$(TARGET) build infrastructure raw-data preprocess webservice urls stop clean salt
+.PHONY: all init init-system init-npm init-$(TARGET) build infrastructure raw-data preprocess webservice urls stop clean salt logs
 
 all: build infrastructure $(CHALLENGE_STATE)/raw-data.stamp $(CHALLENGE_STATE)/preprocess.stamp webservice
 	$(print_urls)
@@ -138,10 +139,13 @@ define synthetic_notice
 	@echo "****************************************************************************************"
 endef
 
+# The upload's result (ETag, version id) is kept for preprocess, which waits for that version's ETL run
+# when auto_ingest is on. UPLOAD_FLAGS come from the challenge's Makefile.
 define upload
 	$(if $(SYNTHETIC),$(synthetic_notice))
-	$(TOOL_ENV) $(TSX) $(TOOLS)/upload.ts --file $(RAW_FILE) --bucket $(CFG_raw_bucket) --key $(RAW_KEY)
-	@mkdir -p $(CHALLENGE_STATE) && echo '$(RAW_ID)' > $(CHALLENGE_STATE)/raw-data.stamp
+	@mkdir -p $(CHALLENGE_STATE)
+	$(TOOL_ENV) $(TSX) $(TOOLS)/upload.ts --file $(RAW_FILE) --bucket $(CFG_raw_bucket) --key $(RAW_KEY) --result-file $(CHALLENGE_STATE)/raw-data.json $(UPLOAD_FLAGS)
+	@echo '$(RAW_ID)' > $(CHALLENGE_STATE)/raw-data.stamp
 endef
 
 raw-data: infrastructure $(RAW_FILE)
@@ -150,12 +154,15 @@ $(CHALLENGE_STATE)/raw-data.stamp: $(RAW_FILE) $(call FORCE_UNLESS,$(RAW_ID),$(C
 	$(upload)
 
 # ------------------------------------------------------------------------------------------ preprocess
-# The ETL Lambda, run synchronously on the uploaded object: LAMBDA_EVENT and LAMBDA_ENV come from the
-# challenge's Makefile. A thrown error fails make with its message.
-PREPROCESS_ID = $(LAMBDA_EVENT) $(LAMBDA_ENV) $(TARGET)
+# The ETL Lambda on the uploaded object: LAMBDA_EVENT and LAMBDA_ENV come from the challenge's Makefile.
+# A thrown error fails make with its message. With auto_ingest (SPEC 6.3) the upload itself ran the ETL
+# (ETL_WAIT, per target, waits for the run of the version it uploaded and prints its result); without
+# it, or when only the code changed since the upload, the ETL runs here synchronously (LAMBDA_RUN).
+PREPROCESS_ID = $(LAMBDA_EVENT) $(LAMBDA_ENV) $(TARGET) $(CFG_auto_ingest)
+ETL_RUN = $(if $(and $(ETL_WAIT),$(filter true,$(CFG_auto_ingest)),$(filter %/raw-data.stamp,$?)),$(ETL_WAIT),$(LAMBDA_RUN))
 
 define preprocess
-	$(LAMBDA_RUN)
+	$(ETL_RUN)
 	@echo '$(PREPROCESS_ID)' > $(CHALLENGE_STATE)/preprocess.stamp
 endef
 
@@ -210,11 +217,21 @@ LAMBDA_RUN = $(TOOL_ENV) LOG_LEVEL=info $(TSX) $(TOOLS)/invoke-local.ts \
 # After the play, and when it cannot run (no boto3, Ansible broken...): the service stopped by its pid file.
 STOP_SERVICE = $(TSX) $(TOOLS)/stop-service.ts build/webservice
 
+# ETL on upload: the S3 emulator's process runs the built Lambda for each object created in the raw
+# bucket with the raw key's suffix (infrastructure/emulators/auto-ingest.ts); runs and logs are kept in
+# $(STATE_DIR)/auto-ingest/runs/<bucket>/ (make logs).
+AUTO_INGEST := $(TSX) $(TOOLS)/auto-ingest.ts
+ETL_WAIT = $(AUTO_INGEST) wait --state-dir $(STATE_DIR) --upload-result $(CHALLENGE_STATE)/raw-data.json
+
 init-local:
 
 infrastructure: $(CONFIG_MK)
 	$(DAEMON) start --user $(CHALLENGE)
 	$(PLAYBOOK) infrastructure/infrastructure-play.yml
+	@$(TOOL_ENV) $(AUTO_INGEST) register . --state-dir $(STATE_DIR) --lambda $(BUILD_DIR)/lambda.zip --layer $(BUILD_DIR)/layer.zip $(addprefix --env ,$(LAMBDA_ENV))
+
+logs:
+	@$(AUTO_INGEST) logs --state-dir $(STATE_DIR) --bucket $(CFG_raw_bucket)
 
 stop:
 	$(PLAYBOOK) infrastructure/webservice-play.yml -e webservice_state=stopped || \
@@ -230,6 +247,7 @@ clean:
 	  echo "make clean: the cleanup failed (above): stopping this challenge's processes; its stores stay in $(STATE_DIR) until make clean succeeds" >&2; \
 	  $(STOP_SERVICE) || true; $(DAEMON) stop --user $(CHALLENGE) || true; exit 1; \
 	fi
+	$(AUTO_INGEST) unregister . --state-dir $(STATE_DIR)
 	$(STOP_SERVICE)
 	rm -rf $(CHALLENGE_STATE)
 	$(DAEMON) clean --user $(CHALLENGE)

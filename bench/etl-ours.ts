@@ -2,9 +2,10 @@
  * The project's two ETLs, end to end through the emulators: the sample file is uploaded to the raw
  * bucket (not timed), then the built Lambda turns it into the datamart / the table's rows (timed).
  */
-import { readFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { Upload } from '@aws-sdk/lib-storage';
 import path from 'node:path';
-import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { dynamoClient, s3Client, type AwsSettings } from '../core/aws/clients';
 import type { ChallengeConfig } from '../core/config';
 import type { EgridEtlSummary } from '../core/egrid/etl';
@@ -34,7 +35,8 @@ async function upload(aws: AwsSettings, buckets: string[], bucket: string, key: 
         if (name !== 'BucketAlreadyOwnedByYou' && name !== 'BucketAlreadyExists') throw err;
       }
     }
-    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: await readFile(file) }));
+    // Streamed: the larger samples are hundreds of MB.
+    await new Upload({ client: s3, params: { Bucket: bucket, Key: key, Body: createReadStream(file) } }).done();
   } finally {
     s3.destroy();
   }
@@ -50,17 +52,23 @@ export async function runOurEgridEtl(config: ChallengeConfig, aws: AwsSettings, 
 }
 
 /** `well` defaults to the configured well id (the one the service's frames read). */
-export async function runOurWellEtl(config: ChallengeConfig, aws: AwsSettings, logDir: string, well = config.well_id): Promise<EtlFigures & { summary: IngestSummary }> {
+export async function runOurWellEtl(
+  config: ChallengeConfig,
+  aws: AwsSettings,
+  logDir: string,
+  well = config.well_id,
+  input: { file: string; key: string } = { file: WELL_CSV, key: config.raw_key },
+): Promise<EtlFigures & { summary: IngestSummary }> {
   const table = config.table_name;
   if (!table) throw new Error('challenge-2 config.yml has no table_name');
-  await upload(aws, [config.raw_bucket], config.raw_bucket, config.raw_key, WELL_CSV);
+  await upload(aws, [config.raw_bucket], config.raw_bucket, input.key, input.file);
   const dynamo = dynamoClient(aws);
   try {
     await createWellTable(dynamo, table);
   } finally {
     dynamo.destroy();
   }
-  const event = { bucket: config.raw_bucket, key: config.raw_key, well };
+  const event = { bucket: config.raw_bucket, key: input.key, well };
   const run = await runLambda(config, aws, event, { TABLE_NAME: table, IMAGES_SIZE: String(config.images_size ?? 150) }, path.join(logDir, 'lambda-well.log'));
   const summary = run.result as IngestSummary;
   return { rows: summary.rowsWritten, workMs: summary.durationMs, wallMs: run.wallMs, peakRssMb: run.peakRssMb, summary };

@@ -12,6 +12,7 @@ import { typescriptArgs, WELL_CSV } from './paths';
 import { runMeasured } from './processes';
 import { REFERENCE_WELL, runReferenceEgrid, runReferenceWell, type ReferenceEtlRun, type WellReport } from './reference';
 import type { EtlResults, EtlRun, Outcome, ParseResize } from './results';
+import { runWellSizes } from './well-sizes';
 
 export interface EtlPlan {
   challenge1: ChallengeConfig;
@@ -21,6 +22,8 @@ export interface EtlPlan {
   /** Run the reference programs. */
   reference: boolean;
   runs: number;
+  /** The well ingest's larger sizes (× the sample); none with --quick. */
+  wellSizes: readonly number[];
   /** The DynamoDB emulator's process: its CPU time is measured around each well ingest. */
   dynamoPid?: number;
   log: (line: string) => void;
@@ -143,6 +146,8 @@ export async function runEtlBench(plan: EtlPlan): Promise<{ etl: EtlResults; ref
     });
   }
 
+  const wellIngestSizes = await runWellSizes(plan, plan.wellSizes);
+
   const withRuns = <T extends object>(outcome: Outcome<T>, field: string, keys: number[]): Outcome<T> =>
     'value' in outcome && keys.length > 1 ? { value: { ...outcome.value, [field]: keys } } : outcome;
   const ref = wellRef.outcome();
@@ -170,6 +175,7 @@ export async function runEtlBench(plan: EtlPlan): Promise<{ etl: EtlResults; ref
             }
           : ref,
     },
+    wellIngestSizes,
   };
   return { etl, referenceDatamartDir };
 }

@@ -85,12 +85,12 @@ export interface WellReport {
   total_s: number;
 }
 
-export async function runReferenceWell(workDir: string, dynamodbEndpoint: string, well = REFERENCE_WELL): Promise<ReferenceEtlRun<WellReport>> {
+export async function runReferenceWell(workDir: string, dynamodbEndpoint: string, well = REFERENCE_WELL, file = WELL_CSV): Promise<ReferenceEtlRun<WellReport>> {
   const logFile = path.join(workDir, 'reference-etl-well.log');
   const run = await runMeasured({
     name: 'reference seed_etl_well.py',
     command: SYSTEM_PYTHON,
-    args: [path.join(REFERENCE_DIR, 'seed_etl_well.py'), WELL_CSV, '--endpoint', dynamodbEndpoint, '--table', REFERENCE_TABLE, '--well', well],
+    args: [path.join(REFERENCE_DIR, 'seed_etl_well.py'), file, '--endpoint', dynamodbEndpoint, '--table', REFERENCE_TABLE, '--well', well],
     cwd: workDir,
     env: pythonEnv(),
     logFile,

@@ -39,6 +39,10 @@ function etlTable(report: BenchReport): string {
     ['well CSV → DynamoDB, emulator CPU (s)', cell(wellIngest.ours, (v) => (v.emulatorCpuMs === undefined ? '?' : seconds(v.emulatorCpuMs))), cell(wellIngest.reference, (v) => (v.emulatorCpuMs === undefined ? '?' : seconds(v.emulatorCpuMs))), ''],
     ['well CSV → DynamoDB, whole process (s)', cell(wellIngest.ours, (v) => seconds(v.wallMs)), cell(wellIngest.reference, (v) => seconds(v.wallMs)), ratio(wellIngest.ours, wellIngest.reference, (v: EtlRun) => v.wallMs, false)],
     ['well CSV → DynamoDB, peak RSS (MB)', cell(wellIngest.ours, (v) => v.peakRssMb?.toFixed(0) ?? '?'), cell(wellIngest.reference, (v) => v.peakRssMb?.toFixed(0) ?? '?'), ''],
+    ...(report.etl.wellIngestSizes ?? []).flatMap((size) => [
+      [`well CSV ${size.times}× (${size.rows} rows) → DynamoDB, work (rows/s)`, cell(size.ours, (v) => rowsPerSecond(v.rows, v.workMs)), cell(size.reference, (v) => rowsPerSecond(v.rows, v.workMs)), ratio(size.ours, size.reference, (v: EtlRun) => v.rows / v.workMs, true)],
+      [`well CSV ${size.times}× → DynamoDB, peak RSS (MB)`, cell(size.ours, (v) => v.peakRssMb?.toFixed(0) ?? '?'), cell(size.reference, (v) => v.peakRssMb?.toFixed(0) ?? '?'), ''],
+    ]),
   ];
   const problems = [
     ['workbook → datamart (ours)', egrid.ours],

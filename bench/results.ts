@@ -34,6 +34,15 @@ export interface EtlResults {
   egrid: { ours: Outcome<EtlRun>; reference: Outcome<EtlRun> };
   wellParseResize: { ours: Outcome<ParseResize>; reference: Outcome<ParseResize> };
   wellIngest: { ours: Outcome<EtlRun>; reference: Outcome<EtlRun> };
+  /** The well ingest at k× the sample (depths continued); 1× is wellIngest. */
+  wellIngestSizes?: WellSizeResult[];
+}
+
+export interface WellSizeResult {
+  times: number;
+  rows: number;
+  ours: Outcome<EtlRun>;
+  reference: Outcome<EtlRun>;
 }
 
 export type Verdict = 'PASS' | 'MISS' | 'NOT MEASURED';

@@ -13,6 +13,7 @@ import { runApiBench } from './api';
 import { ensureBuilt } from './build';
 import { startBenchEmulators } from './emulators';
 import { runEtlBench } from './etl';
+import { WELL_SIZES } from './well-sizes';
 import { currentCommit, describeMachine, loadAverageNow } from './machine';
 import { parseOptions, UsageError, USAGE } from './options';
 import { CHALLENGE_1, CHALLENGE_2, RESULTS_DIR, WELL_CSV, WORKBOOK } from './paths';
@@ -67,7 +68,7 @@ async function main(argv: string[]): Promise<number> {
     const emulators = await startBenchEmulators(workDir, challenge1.aws_region);
     log(`emulators: S3 ${emulators.settings.s3Endpoint}, DynamoDB ${emulators.settings.dynamodbEndpoint}`);
 
-    const { etl, referenceDatamartDir } = await runEtlBench({ challenge1, challenge2, aws: emulators.settings, workDir, reference: python.ok, runs: options.etlRuns, dynamoPid: emulators.processes.find((p) => p.name === 'dynamodb emulator')?.pid, log });
+    const { etl, referenceDatamartDir } = await runEtlBench({ challenge1, challenge2, aws: emulators.settings, workDir, reference: python.ok, runs: options.etlRuns, wellSizes: options.quick ? [] : WELL_SIZES, dynamoPid: emulators.processes.find((p) => p.name === 'dynamodb emulator')?.pid, log });
     report.etl = etl;
 
     const profileDir = options.profile ? path.join(RESULTS_DIR, 'profiles', report.startedAt.replace(/[:.]/g, '-')) : undefined;

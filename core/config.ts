@@ -39,6 +39,8 @@ export interface ChallengeConfig {
   ssh_cidr: string;
   service_cidr: string;
   node_major: number;
+  /** Each object created in the raw bucket with the raw key's suffix runs the ETL (SPEC §6.3); default true. */
+  auto_ingest: boolean;
   /** Random suffix from `make salt`; empty when unset. */
   salt: string;
 }
@@ -86,7 +88,8 @@ export function loadChallengeConfig(challengeDir: string): ChallengeConfig {
   }
   const saltFile = path.join(challengeDir, 'infrastructure', 'salt.yml');
   const salt = existsSync(saltFile) ? readSalt(saltFile, readFileSync(saltFile, 'utf8')) : '';
-  const config = { test_data_file: '', ...raw, salt } as ChallengeConfig;
+  const config = { test_data_file: '', auto_ingest: true, ...raw, salt } as ChallengeConfig;
+  if (typeof config.auto_ingest !== 'boolean') throw new Error(`${file}: auto_ingest must be true or false, got ${JSON.stringify(config.auto_ingest)}`);
   config.raw_bucket = salted(config.raw_bucket, salt);
   if (config.datamarts_bucket) config.datamarts_bucket = salted(config.datamarts_bucket, salt);
   if (config.table_name) config.table_name = salted(config.table_name, salt);

@@ -5,7 +5,8 @@
 # default chain (environment, AWS_PROFILE, SSO, instance role); `make init TARGET=aws` checks them.
 #
 #   infrastructure  buckets (+ table), IAM roles, security group, EC2 instance (ansible-playbook)
-#   preprocess      layer + function deployed or updated in place, invoked synchronously (lambda-deploy.ts)
+#   preprocess      layer + function deployed or updated in place, invoked synchronously (lambda-deploy.ts),
+#                   then the raw bucket's notification of it (auto_ingest)
 #   webservice      the service on the instance under systemd (same playbook and role as local)
 #   clean           everything above, in dependency order (cleanup-play.yml)
 
@@ -52,15 +53,23 @@ init: init-aws
 init-aws: init-system init-npm salt
 	$(TSX) $(TOOLS)/aws-preflight.ts .
 
+# ETL on upload (auto_ingest): the bucket notification needs the function, so once it is deployed the
+# infrastructure play's notification tasks run (a no-op when nothing changed). The upload make did
+# before the first deploy notified nothing: this run is its ETL.
 LAMBDA_RUN = $(TOOL_ENV) LOG_LEVEL=info $(TSX) $(TOOLS)/lambda-deploy.ts run . \
 	--layer-zip $(BUILD_DIR)/layer.zip --function-zip $(BUILD_DIR)/lambda.zip \
-	--event '$(LAMBDA_EVENT)' $(addprefix --env ,$(LAMBDA_ENV))
+	--event '$(LAMBDA_EVENT)' $(addprefix --env ,$(LAMBDA_ENV)) \
+	&& $(PLAYBOOK) infrastructure/infrastructure-play.yml --tags notification
 
 infrastructure: $(CONFIG_MK)
 	$(PLAYBOOK) infrastructure/infrastructure-play.yml
 
 # The instance's address, written by the aws_ec2 role when it finds the instance.
 SERVICE_URL = $(shell node -e 'try { process.stdout.write(JSON.parse(require("fs").readFileSync("build/aws/instance.json", "utf8")).service_url) } catch {}')
+
+# The ETL's runs on AWS log to CloudWatch Logs.
+logs:
+	@echo "ETL runs on AWS log to CloudWatch Logs, group /aws/lambda/$(CFG_lambda_function) (region $(CFG_aws_region))"
 
 # Stops the service on the instance (the instance keeps running: make clean removes it).
 stop:

@@ -6,7 +6,7 @@
  */
 import { runEgridEtl, type EgridEtlSummary } from '../core/egrid/etl';
 import { invocationS3Client } from './clients';
-import { sourceObjects } from './events';
+import { isNotification, sourceObjects } from './events';
 
 export type EgridHandlerResult = EgridEtlSummary | { results: EgridEtlSummary[] };
 
@@ -18,7 +18,8 @@ export const handler = async (event: unknown): Promise<EgridHandlerResult> => {
   const s3 = invocationS3Client();
   const results: EgridEtlSummary[] = [];
   for (const object of objects) {
-    results.push(await runEgridEtl(s3, { sourceBucket: object.bucket, sourceKey: object.key, datamartsBucket, year }));
+    // A notification may arrive late or twice: it never replaces a datamart made from a later upload.
+    results.push(await runEgridEtl(s3, { sourceBucket: object.bucket, sourceKey: object.key, datamartsBucket, year, onlyIfNewer: isNotification(event) }));
   }
   return results.length === 1 ? results[0] : { results };
 };

@@ -11,6 +11,11 @@ interface S3NotificationRecord {
   s3?: { bucket?: { name?: unknown }; object?: { key?: unknown } };
 }
 
+/** An S3 event notification (Records), as opposed to the original's direct event. */
+export function isNotification(event: unknown): boolean {
+  return typeof event === 'object' && event !== null && Array.isArray((event as { Records?: unknown }).Records);
+}
+
 export function sourceObjects(event: unknown): SourceObject[] {
   if (typeof event !== 'object' || event === null) throw new Error('event must be an object: {"bucket": ..., "key": ...} or an S3 notification');
   const e = event as { bucket?: unknown; key?: unknown; Records?: unknown };

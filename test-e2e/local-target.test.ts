@@ -170,6 +170,12 @@ test('fresh clone: make init && make runs both challenges locally, the printed c
   for (const file of [statePath('emulators', 's3.pid'), statePath('emulators', 'dynamodb.pid'), path.join(c1.dir, 'build/webservice/service.pid'), path.join(c2.dir, 'build/webservice/service.pid')]) remember(file);
   t.is(pids.size, 4, 'two emulators and two services run, each with its pid file');
   for (const output of [first1, first2]) t.regex(output, /SYNTHETIC sample/, 'make says the data is synthetic');
+  // ETL on upload (auto_ingest, the default): make waited for the run its upload started and ran no Lambda itself.
+  for (const output of [first1, first2]) {
+    t.regex(output, /auto-ingest\.ts wait/, 'make preprocess waited for the run of its upload');
+    t.notRegex(output, /invoke-local\.ts/, 'one upload, one ETL run: make did not invoke the Lambda again');
+  }
+  t.regex(await make(c2, 'logs'), /succeeded\s+s3:\/\/\S+\/synthetic-well-imager\.csv/, 'make logs lists the run');
   await checkPrintedCurls(t, c1, first1, log);
   await checkPrintedCurls(t, c2, first2, log);
   await checkDocs(t, c1, '/plants', log);

@@ -57,10 +57,36 @@ if (!ready && process.env.CI === 'true') {
   t.like(JSON.parse(deployed.stdout), { function: { action: 'created' }, layer: { version: 1 } });
   t.deepEqual((await state()).functions, ['datalake-c2-etl']);
 
+  // ETL on upload: with the function deployed, the play's notification tasks (make preprocess runs them).
+  const notify = await play('infrastructure-play.yml', ['--tags', 'notification']);
+  t.is(notify.failed, 0, notify.out.slice(-4000));
+  t.true(notify.changed > 0);
+  const notifyAgain = await play('infrastructure-play.yml', ['--tags', 'notification']);
+  t.deepEqual({ failed: notifyAgain.failed, changed: notifyAgain.changed }, { failed: 0, changed: 0 }, notifyAgain.out.slice(-4000));
+  const notified = await state();
+  t.deepEqual(notified.notifications, {
+    'datalake-c2-raw': [
+      {
+        arn: 'arn:aws:lambda:eu-central-1:123456789012:function:datalake-c2-etl',
+        events: ['s3:ObjectCreated:*'],
+        rules: [{ Name: 'suffix', Value: '.csv' }],
+      },
+    ],
+  });
+  t.deepEqual(notified.permissions, {
+    'datalake-c2-etl': [
+      {
+        principal: { Service: 's3.amazonaws.com' },
+        action: 'lambda:InvokeFunction',
+        condition: { ArnLike: { 'AWS:SourceArn': 'arn:aws:s3:::datalake-c2-raw' }, StringEquals: { 'AWS:SourceAccount': '123456789012' } },
+      },
+    ],
+  });
+
   const cleaned = await play('cleanup-play.yml');
   t.is(cleaned.failed, 0, cleaned.out.slice(-4000));
   const again = await play('cleanup-play.yml');
   t.deepEqual({ failed: again.failed, changed: again.changed }, { failed: 0, changed: 0 }, again.out.slice(-4000));
-  t.like(await state(), { instances: [], ingress: [], buckets: {}, roles: [], profiles: [], functions: [], layers: [] });
+  t.like(await state(), { instances: [], ingress: [], buckets: {}, roles: [], profiles: [], functions: [], layers: [], notifications: {} });
   t.false(existsSync(path.join(challenge, 'build', 'aws', 'iam.json')));
 });

@@ -70,11 +70,36 @@ test.serial('an S3 notification with URL-encoded keys runs each object', async (
   t.like(single, { year: 2016, metadataKey: metadataKey(2016) });
 });
 
+test.serial('at-least-once delivery: a notification delivered twice (at once) leaves one datamart; a late one of an older upload leaves the newer datamart', async (t) => {
+  const codes = ['ORISPL', 'PNAME', 'PSTATABB', 'PLNGENAN', 'LAT', 'LON', 'PLPRMFL'];
+  const workbook = (name: string) => buildWorkbook([{ name: 'PLNT15', rows: [...egridHeader(codes), [1, name, 'ME', 5, 45, -69, 'WAT']] }]);
+  await s3.send(new PutObjectCommand({ Bucket: RAW, Key: 'older/egrid2015.xlsx', Body: await workbook('Older') }));
+  await new Promise((resolve) => setTimeout(resolve, 1100)); // S3's LastModified counts seconds
+  await s3.send(new PutObjectCommand({ Bucket: RAW, Key: 'newer/egrid2015.xlsx', Body: await workbook('Newer') }));
+  const plantNames = async (): Promise<string[]> => {
+    const object = await s3.send(new GetObjectCommand({ Bucket: MARTS, Key: datamartKey(2015) }));
+    return (await decodeDatamart(await object.Body!.transformToByteArray())).map((p) => p.plant_name);
+  };
+
+  const twice = await Promise.all([handler(notification(RAW, 'newer/egrid2015.xlsx')), handler(notification(RAW, 'newer/egrid2015.xlsx'))]);
+  t.deepEqual(twice.map((r) => (r as EgridEtlSummary).keptRows), [1, 1]);
+  t.deepEqual(await plantNames(), ['Newer']);
+  const metadata = JSON.parse(await (await s3.send(new GetObjectCommand({ Bucket: MARTS, Key: metadataKey(2015) }))).Body!.transformToString()) as { sourceKey: string };
+  t.is(metadata.sourceKey, 'newer/egrid2015.xlsx');
+
+  const late = (await handler(notification(RAW, 'older/egrid2015.xlsx'))) as EgridEtlSummary;
+  t.regex(late.skipped ?? '', /^the 2015 datamart was made from a source uploaded later \(.+\) than this one \(.+\): left as it is$/);
+  t.deepEqual(await plantNames(), ['Newer']);
+  // The original's direct event is a deliberate request: it runs whatever the datamart holds.
+  t.is(((await handler({ bucket: RAW, key: 'older/egrid2015.xlsx' })) as EgridEtlSummary).skipped, undefined);
+  t.deepEqual(await plantNames(), ['Older']);
+});
+
 test.serial('a rejected workbook fails the invocation with the reason', async (t) => {
   const body = await buildWorkbook([{ name: 'Sheet1', rows: [['a', 'b']] }]);
   await s3.send(new PutObjectCommand({ Bucket: RAW, Key: 'not-egrid.xlsx', Body: body }));
   const error = await t.throwsAsync(handler({ bucket: RAW, key: 'not-egrid.xlsx' }));
-  t.is(error?.message, 's3://lambda-raw/not-egrid.xlsx has no plant sheet PLNTyy (e.g. PLNT18); sheets found: Sheet1');
+  t.is(error?.message, 's3://lambda-raw/not-egrid.xlsx has no plant sheet PLNTyy (e.g. PLNT18); sheets found: Sheet1: not the eGRID data workbook (egridYYYY_data.xlsx), whose plants are on sheet PLNTyy');
 });
 
 test.serial('bad events and a missing DATAMARTS_BUCKET are named', async (t) => {

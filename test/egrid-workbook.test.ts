@@ -111,7 +111,7 @@ test('a workbook without a PLNTyy sheet is rejected naming the sheets found', as
     { name: 'ST18', rows: [['d'], ['PSTATABB'], ['AL']] },
   ]);
   const error = await t.throwsAsync(readPlantSheet(Readable.from(workbook), { source: 'states.xlsx' }));
-  t.is(error?.message, 'states.xlsx has no plant sheet PLNTyy (e.g. PLNT18); sheets found: Contents, ST18');
+  t.is(error?.message, 'states.xlsx has no plant sheet PLNTyy (e.g. PLNT18); sheets found: Contents, ST18: not the eGRID data workbook (egridYYYY_data.xlsx), whose plants are on sheet PLNTyy');
 });
 
 test('the year given picks the sheet PLNT<yy>, and a missing one is named', async (t) => {

@@ -228,8 +228,8 @@ test('damaged input: empty, truncated, not a zip, an encrypted workbook (OLE), a
   const cases: [string, Buffer, string][] = [
     ['empty', Buffer.alloc(0), 'x.xlsx is not a readable .xlsx workbook: the file is empty'],
     ['truncated', good.subarray(0, good.length - 30), 'x.xlsx is not a readable .xlsx workbook: the zip has no end record: the file is truncated'],
-    ['text', Buffer.from('ORISPL,PNAME\n1,A\n'), 'x.xlsx is not a readable .xlsx workbook: it is not a zip (an .xlsx workbook is one)'],
-    ['OLE', ole, 'x.xlsx is not a readable .xlsx workbook: it is an OLE compound file (an encrypted workbook or a legacy .xls), not an .xlsx zip'],
+    ['text', Buffer.from('ORISPL,PNAME\n1,A\n'), 'x.xlsx is not a readable .xlsx workbook: it is a text file (a CSV?) starting "ORISPL,PNAME", not an .xlsx workbook (a zip)'],
+    ['OLE', ole, 'x.xlsx is not a readable .xlsx workbook: it is an old binary Excel file (.xls, OLE2 format; an encrypted workbook looks the same): open it in Excel and save it as .xlsx, not an .xlsx workbook (a zip)'],
   ];
   for (const [name, body, message] of cases) {
     t.is((await t.throwsAsync(readPlantSheet(Readable.from([body]), { source: 'x.xlsx' })))?.message, message, name);

@@ -60,7 +60,7 @@ test('IAM: challenge-1 Lambda reads raw objects (and may list the raw bucket, so
   t.deepEqual(docs.lambda_policy.Statement, [
     { Sid: 'EtlRawBucket', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: ['arn:aws:s3:::datalake-c1-raw'] },
     { Sid: 'EtlRawObjects', Effect: 'Allow', Action: ['s3:GetObject'], Resource: ['arn:aws:s3:::datalake-c1-raw/*'] },
-    { Sid: 'EtlDatamartsObjects', Effect: 'Allow', Action: ['s3:PutObject'], Resource: ['arn:aws:s3:::datalake-c1-datamarts/*'] },
+    { Sid: 'EtlDatamartsObjects', Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: ['arn:aws:s3:::datalake-c1-datamarts/*'] },
     { Sid: 'LogGroup', Effect: 'Allow', Action: ['logs:CreateLogGroup'], Resource: [`arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/lambda/datalake-c1-etl`] },
     { Sid: 'LogStreams', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: [`arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/lambda/datalake-c1-etl:*`] },
   ]);

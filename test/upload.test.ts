@@ -151,6 +151,29 @@ test('a bad well CSV is rejected naming the line; an unknown file type and a mis
   t.deepEqual(await keysIn('bad/'), []);
 });
 
+test('files uploaded by mistake (SPEC 4.5) are named for what they are, judged by the key they would go to; nothing is uploaded', async (t) => {
+  const write = async (name: string, body: string | Buffer): Promise<string> => {
+    const file = path.join(scratch, name);
+    await writeFile(file, body);
+    return file;
+  };
+  const ole2 = Buffer.concat([Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]), Buffer.alloc(2048)]);
+  const cases: [string, string, RegExp][] = [
+    [await write('empty.csv', ''), 'mistake/empty.csv', /empty\.csv: empty file \(expected a header depth,col1,\.\.\.,colN\)/],
+    [await write('empty.xlsx', ''), 'mistake/empty.xlsx', /empty\.xlsx is not a readable \.xlsx workbook: the file is empty/],
+    [await write('old.xls', ole2), 'mistake/egrid.xlsx', /old\.xls is not a readable \.xlsx workbook: it is an old binary Excel file \(\.xls.*save it as \.xlsx/],
+    [await write('plants.csv', 'ORISPL,PNAME\n1,A\n'), 'mistake/egrid.xlsx', /plants\.csv is not a readable \.xlsx workbook: it is a text file \(a CSV\?\) starting "ORISPL,PNAME"/],
+    [await write('egrid.xlsx', Buffer.concat([Buffer.from('PK\x03\x04'), Buffer.alloc(2048, 3)])), 'mistake/well.csv', /egrid\.xlsx is a zip archive \(an Excel \.xlsx workbook is one\), not a well-imager CSV/],
+    [await write('other.csv', 'time,value\n1,2\n'), 'mistake/other.csv', /other\.csv: line 1: header must start with "depth", got "time" \(this CSV's header is "time,value"/],
+  ];
+  for (const [file, key, message] of cases) {
+    const io = cli();
+    t.is(await main(['--file', file, '--bucket', BUCKET, '--key', key], io), 1, key);
+    t.regex(io.stderr.text, new RegExp(`^upload: rejected, nothing uploaded: ${message.source}`), key);
+  }
+  t.deepEqual(await keysIn('mistake/'), []);
+});
+
 test('uploadRawFile sends a large file as CreateMultipartUpload, parts, CompleteMultipartUpload', async (t) => {
   const file = requireShared(t, 'data', 'well', 'well_imager_200.csv');
   if (!file) return;

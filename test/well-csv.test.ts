@@ -2,7 +2,7 @@ import test from 'ava';
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { PassThrough, Readable } from 'node:stream';
-import { depthToTenths, parseWellCsv } from '../core/well/csv';
+import { depthToTenths, parseWellCsv, WellCsvReader } from '../core/well/csv';
 import { requireShared } from './helpers/shared';
 
 const source = 'test.csv';
@@ -93,7 +93,9 @@ test('a duplicate depth (after rounding to tenths) rejects the file naming both 
 });
 
 test('the header must be depth,col1..colN', async (t) => {
-  await t.throwsAsync(parse('Depth,col1\n1,2\n'), { message: 'test.csv: line 1: header must start with "depth", got "Depth"' });
+  await t.throwsAsync(parse('Depth,col1\n1,2\n'), {
+    message: 'test.csv: line 1: header must start with "depth", got "Depth" (this CSV\'s header is "Depth,col1"; a well-imager CSV\'s is depth,col1,...,colN)',
+  });
   await t.throwsAsync(parse('depth,col1,col3\n1,2,3\n'), { message: 'test.csv: line 1: header column 3 (col3): expected "col2"' });
   await t.throwsAsync(parse('depth\n1\n'), { message: /line 1: header has no pixel columns/ });
   await t.throwsAsync(parse(''), { message: 'test.csv: empty file (expected a header depth,col1,...,colN)' });
@@ -151,4 +153,45 @@ test('the common cells take a fast path that agrees with Number() and the uint8 
   await t.throwsAsync(parse('depth,col1\n1,255.0000000000001\n'), { message: 'test.csv: line 2: column 2 (col1): pixel value 255.0000000000001 is outside 0-255' });
   await t.throwsAsync(parse('depth,col1\n1,1000\n'), { message: /pixel value 1000 is outside 0-255/ });
   await t.throwsAsync(parse('depth,col1\n1,.\n'), { message: /"\." is not a number/ });
+});
+
+test('the reader hands rows out in batches as it reads, in file order, with the file\'s counters', async (t) => {
+  const rows = Array.from({ length: 7 }, (_, i) => `${i + 1}.0,${i},${i + 100}`);
+  const reader = new WellCsvReader(['depth,col1,col2', ...rows.slice(0, 3), '8.0,,1', ...rows.slice(3)].join('\n') + '\n', { source, batchRows: 3 });
+  const batches: { depths: number[]; pixels: number[] }[] = [];
+  for await (const batch of reader) batches.push({ depths: batch.depthsTenths, pixels: [...batch.pixels] });
+  t.deepEqual(
+    batches.map((b) => b.depths),
+    [
+      [10, 20, 30],
+      [40, 50, 60],
+      [70],
+    ],
+  );
+  t.deepEqual(batches[2]!.pixels, [6, 106]);
+  t.deepEqual([reader.width, reader.rowsRead, reader.rowsDropped, reader.rowsKept], [2, 8, 1, 7]);
+});
+
+test('a bad line throws from the iteration after the batches before it; a duplicate depth is found across batches', async (t) => {
+  const reader = new WellCsvReader('depth,col1\n1,1\n2,2\n3,3\n1.0,4\n', { source, batchRows: 2 });
+  const seen: number[][] = [];
+  const error = await t.throwsAsync(async () => {
+    for await (const batch of reader) seen.push(batch.depthsTenths);
+  });
+  t.is(error?.message, 'test.csv: line 5: duplicate depth 1.0 (1 ft already on line 2)');
+  t.deepEqual(seen, [[10, 20]]);
+});
+
+test('files uploaded by mistake are named for what they are (SPEC 4.5): a workbook, an old .xls, a zip, binary, empty', async (t) => {
+  const zipHead = Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04]), Buffer.alloc(600, 1)]);
+  const xlsHead = Buffer.concat([Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]), Buffer.alloc(600)]);
+  await t.throwsAsync(parseWellCsv(zipHead, { source: 'egrid.csv' }), {
+    message: 'egrid.csv is a zip archive (an Excel .xlsx workbook is one), not a well-imager CSV (text with a header depth,col1,...,colN)',
+  });
+  await t.throwsAsync(parseWellCsv(Readable.from([xlsHead.subarray(0, 5), xlsHead.subarray(5)]), { source: 'old.csv' }), { message: /^old\.csv is an old binary Excel file \(\.xls.*save it as \.xlsx, not a well-imager CSV/ });
+  await t.throwsAsync(parseWellCsv(Buffer.from([1, 2, 0, 4]), { source: 'b.csv' }), { message: /^b\.csv is a binary file, not text, not a well-imager CSV/ });
+  await t.throwsAsync(parseWellCsv(Buffer.alloc(0), { source: 'e.csv' }), { message: 'e.csv: empty file (expected a header depth,col1,...,colN)' });
+  await t.throwsAsync(parse('ORISPL,PNAME,PSTATABB\n1,A,AL\n'), {
+    message: 'test.csv: line 1: header must start with "depth", got "ORISPL" (this CSV\'s header is "ORISPL,PNAME,PSTATABB"; a well-imager CSV\'s is depth,col1,...,colN)',
+  });
 });

@@ -98,7 +98,10 @@ test.serial('configuration and event errors are thrown with clear messages', asy
   await t.throwsAsync(handler({ bucket: BUCKET, key: 'missing.csv' }), { message: /^s3:\/\/raw\/missing\.csv: object not found/ });
   await t.throwsAsync(handler({ bucket: BUCKET }), { message: 'event.key must be a non-empty string' });
   await t.throwsAsync(handler({ bucket: BUCKET, key: 'a.csv', well: 5 }), { message: 'event.well must be a string' });
+  await upload('raw/x#y.csv', 'depth,col1\n1,2\n');
   await t.throwsAsync(handler({ bucket: BUCKET, key: 'raw/x#y.csv' }), { message: /well id "x#y" contains "#".*pass "well" in the event/ });
+  await s3Client(emu.settings).send(new PutObjectCommand({ Bucket: BUCKET, Key: 'raw/tagged.csv', Body: 'depth,col1\n1,2\n', Metadata: { well: 'bad#id' } }));
+  await t.throwsAsync(handler(notification('raw/tagged.csv')), { message: /well id "bad#id" contains "#" .*from the object's well metadata or its key/ });
   process.env.IMAGES_SIZE = 'big';
   try {
     await t.throwsAsync(handler({ bucket: BUCKET, key: 'keep.csv' }), { message: 'environment variable IMAGES_SIZE must be a positive integer, got "big"' });

@@ -101,7 +101,7 @@ test('wells are listed from the catalog with one GetItem and no Scan, with their
   t.is(await store.getWell('gamma'), undefined);
 });
 
-test('a rejected file writes nothing and the previous data stays served', async (t) => {
+test('a file rejected at its first batch sends no DynamoDB request, and the previous data stays served', async (t) => {
   const { client, tableName, store } = await freshTable();
   const s3 = s3Client(emu.settings);
   await s3.send(new CreateBucketCommand({ Bucket: 'raw-rejected' }));
@@ -123,7 +123,28 @@ test('a rejected file writes nothing and the previous data stays served', async 
   t.deepEqual(await store.readFrame('w', 0, 999999), frameBefore);
 });
 
-test('an ingest whose writer fails partway leaves the previous data readable, and the next ingest cleans up', async (t) => {
+test('a file rejected deep inside (SPEC 4.3, streaming): rows already written to its slot are deleted before the ingest ends; readers keep the previous data', async (t) => {
+  const { client, tableName, store } = await freshTable();
+  const s3 = s3Client(emu.settings);
+  await s3.send(new CreateBucketCommand({ Bucket: 'raw-deep' }));
+  const lines = (count: number, bad?: number): string =>
+    ['depth,col1,col2,col3', ...range(1, count).map((i) => (i === bad ? `${i}.0,1.0,300.0,3.0` : `${i}.0,${i % 256}.0,2.0,3.0`))].join('\n') + '\n';
+  await s3.send(new PutObjectCommand({ Bucket: 'raw-deep', Key: 'deep.csv', Body: lines(50) }));
+  await ingestWell({ bucket: 'raw-deep', key: 'deep.csv' }, { s3, store, imagesSize: 2 });
+  const before = { entry: await store.getWell('deep'), frame: await store.readFrame('deep', 0, 1e9) };
+
+  await s3.send(new PutObjectCommand({ Bucket: 'raw-deep', Key: 'deep.csv', Body: lines(3000, 2900) }));
+  const counts = countCommands(client);
+  await t.throwsAsync(ingestWell({ bucket: 'raw-deep', key: 'deep.csv' }, { s3, store, imagesSize: 2 }), {
+    message: 's3://raw-deep/deep.csv: line 2901: column 3 (col2): pixel value 300.0 is outside 0-255',
+  });
+  t.true((counts.get('BatchWriteItemCommand') ?? 0) > 80, 'rows before the bad line were written while the file was read');
+  t.deepEqual(await tableRows(client, tableName), new Map([['deep', range(1, 50).map((i) => i * 10)]]), "only the served rows are left: the rejected ingest's slot is empty again");
+  t.deepEqual(await store.getWell('deep'), before.entry);
+  t.deepEqual(await store.readFrame('deep', 0, 1e9), before.frame);
+});
+
+test('an ingest whose writer fails partway deletes the rows it wrote before failing, and the previous data stays readable', async (t) => {
   const { client, tableName, store } = await freshTable();
   const first = makeRows(range(500, 200), 6, 1);
   await store.replaceWell('w', first, 'first');
@@ -140,7 +161,7 @@ test('an ingest whose writer fails partway leaves the previous data readable, an
   );
   const failingStore = new WellStore({ client: failing, tableName, writeConcurrency: 1 });
   await t.throwsAsync(failingStore.replaceWell('w', makeRows(range(600, 300), 6, 2), 'second'), { message: 'injected failure: connection lost' });
-  t.is((await tableRows(client, tableName)).get('w#1')?.length, 75, 'three batches of the new version were written');
+  t.false((await tableRows(client, tableName)).has('w#1'), 'the three batches of the new version written before the failure were deleted');
 
   const frame = await store.readFrame('w', 0, 99999);
   t.deepEqual(frame!.depthsTenths, range(500, 200));

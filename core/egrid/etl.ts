@@ -8,7 +8,7 @@
  * when the workbook is rejected or keeps no plant.
  */
 import type { Readable } from 'node:stream';
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createLogger } from '../log';
 import { readPlantSheet } from './workbook';
 import { transformPlants } from './transform';
@@ -24,6 +24,11 @@ export interface EgridEtlRequest {
   datamartsBucket: string;
   /** Overrides the year of the sheet name; the sheet must then be PLNT<yy>. */
   year?: number;
+  /**
+   * For event-driven runs (S3 notifications arrive late, twice, out of order): leave the year's datamart
+   * as it is when it was made from a source uploaded later than this one (compared by LastModified).
+   */
+  onlyIfNewer?: boolean;
 }
 
 export interface EgridEtlSummary {
@@ -41,6 +46,8 @@ export interface EgridEtlSummary {
   metadataKey: string;
   datamartBytes: number;
   durationMs: number;
+  /** Set when nothing was written: why (an event-driven run older than the datamart's source). */
+  skipped?: string;
 }
 
 export async function runEgridEtl(s3: S3Client, request: EgridEtlRequest): Promise<EgridEtlSummary> {
@@ -53,6 +60,7 @@ export async function runEgridEtl(s3: S3Client, request: EgridEtlRequest): Promi
   });
   if (!object.Body) throw new Error(`cannot read ${source}: empty response body`);
   const sourceEtag = unquote(object.ETag ?? '');
+  const sourceModified = object.LastModified?.toISOString() ?? '';
 
   const body = object.Body as Readable;
   const sheet = await readPlantSheet(body, { year: request.year, source }).finally(() => body.destroy());
@@ -60,10 +68,32 @@ export async function runEgridEtl(s3: S3Client, request: EgridEtlRequest): Promi
   if (plants.length === 0) {
     throw new Error(`${source}: sheet ${sheet.sheet} keeps no plant (${counts.sourceRows} rows, ${counts.droppedMissing} missing fields, ${counts.droppedNegative} negative generation); the datamart of ${sheet.year} is left as it was`);
   }
+  const keys = { datamart: datamartKey(sheet.year), metadata: metadataKey(sheet.year) };
+  const newer = request.onlyIfNewer ? await laterSourceOf(s3, request.datamartsBucket, keys.datamart, sourceModified) : undefined;
   const parquet = encodeDatamart(plants);
   const createdAt = new Date().toISOString();
-
-  const keys = { datamart: datamartKey(sheet.year), metadata: metadataKey(sheet.year) };
+  const summaryOf = (skipped?: string): EgridEtlSummary => ({
+    year: sheet.year,
+    sheet: sheet.sheet,
+    source,
+    sourceEtag,
+    rowsRead: counts.sourceRows,
+    droppedMissing: counts.droppedMissing,
+    droppedNegative: counts.droppedNegative,
+    keptRows: counts.keptRows,
+    states: counts.states,
+    datamartsBucket: request.datamartsBucket,
+    datamartKey: keys.datamart,
+    metadataKey: keys.metadata,
+    datamartBytes: parquet.byteLength,
+    durationMs: Date.now() - started,
+    ...(skipped ? { skipped } : {}),
+  });
+  if (newer) {
+    const summary = summaryOf(`the ${sheet.year} datamart was made from a source uploaded later (${newer}) than this one (${sourceModified}): left as it is`);
+    log.warn('datamart left as it is', { ...summary });
+    return summary;
+  }
   await s3.send(
     new PutObjectCommand({
       Bucket: request.datamartsBucket,
@@ -71,7 +101,7 @@ export async function runEgridEtl(s3: S3Client, request: EgridEtlRequest): Promi
       Body: parquet,
       ContentType: 'application/vnd.apache.parquet',
       // Lets a reader tie the file to its run without the metadata object.
-      Metadata: { 'schema-version': String(DATAMART_SCHEMA_VERSION), 'source-etag': sourceEtag, 'created-at': createdAt },
+      Metadata: { 'schema-version': String(DATAMART_SCHEMA_VERSION), 'source-etag': sourceEtag, 'source-last-modified': sourceModified, 'created-at': createdAt },
     }),
   );
   const metadata: DatamartMetadata = {
@@ -97,24 +127,23 @@ export async function runEgridEtl(s3: S3Client, request: EgridEtlRequest): Promi
     }),
   );
 
-  const summary: EgridEtlSummary = {
-    year: sheet.year,
-    sheet: sheet.sheet,
-    source,
-    sourceEtag,
-    rowsRead: counts.sourceRows,
-    droppedMissing: counts.droppedMissing,
-    droppedNegative: counts.droppedNegative,
-    keptRows: counts.keptRows,
-    states: counts.states,
-    datamartsBucket: request.datamartsBucket,
-    datamartKey: keys.datamart,
-    metadataKey: keys.metadata,
-    datamartBytes: parquet.byteLength,
-    durationMs: Date.now() - started,
-  };
+  const summary = summaryOf();
   log.info('datamart written', { ...summary });
   return summary;
+}
+
+/** The LastModified of the source the datamart at `key` was made from, when it is later than `ours`. */
+async function laterSourceOf(s3: S3Client, bucket: string, key: string, ours: string): Promise<string | undefined> {
+  try {
+    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    const theirs = head.Metadata?.['source-last-modified'] ?? '';
+    return ours !== '' && theirs > ours ? theirs : undefined;
+  } catch (err) {
+    // No datamart yet. Without s3:ListBucket (the ETL role has none) S3 answers a missing key with 403.
+    const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    if (status === 404 || status === 403) return undefined;
+    throw new Error(`cannot read s3://${bucket}/${key}: ${describeS3Error(err)}`, { cause: err });
+  }
 }
 
 function unquote(etag: string): string {

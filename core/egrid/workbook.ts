@@ -81,7 +81,8 @@ export async function readPlantSheet(input: Readable | string, options: ReadPlan
   const zip = await unreadable(source, ZipArchive.open(input));
   try {
     const parts = await unreadable(source, readWorkbookParts(zip));
-    const sheet = choosePlantSheet(source, parts.sheets, options.year, parts.workbook === undefined);
+    if (parts.workbook === undefined) throw new Error(notAWorkbookMessage(source, zip.names()));
+    const sheet = choosePlantSheet(source, parts.sheets, options.year);
     const name = sheet.name;
     if (sheet.part === undefined) {
       throw new Error(`${source}: sheet ${name} is listed in ${parts.workbook} but ${parts.workbookRels ?? 'its relationships part'} has no relationship ${sheet.rId ?? '(no r:id)'} for it`);
@@ -119,14 +120,21 @@ async function unreadable<T>(source: string, work: Promise<T>): Promise<T> {
   }
 }
 
-function choosePlantSheet(source: string, sheets: SheetPart[], year: number | undefined, noWorkbookPart: boolean): SheetPart {
+/** A zip with no workbook part: what it holds, and what was expected. */
+function notAWorkbookMessage(source: string, names: string[]): string {
+  const shown = names.slice(0, 5).join(', ') + (names.length > 5 ? `, … (${names.length} files)` : '');
+  return `${source} is a zip archive but not an Excel workbook (it has no xl/workbook.xml; it holds ${shown || 'nothing'}): expected an eGRID .xlsx workbook`;
+}
+
+function choosePlantSheet(source: string, sheets: SheetPart[], year: number | undefined): SheetPart {
   const wanted = year !== undefined ? plantSheetName(year) : undefined;
   const plantSheets = sheets.filter((s) => (wanted ? s.name === wanted : PLANT_SHEET.test(s.name)));
   if (plantSheets.length === 0) {
     const what = wanted ? `sheet ${wanted} for year ${year}` : 'plant sheet PLNTyy (e.g. PLNT18)';
     const found = sheets.length > 0 ? sheets.map((s) => s.name).join(', ') : 'none';
-    const why = noWorkbookPart ? ' (the zip has no xl/workbook.xml: it is not an .xlsx workbook)' : '';
-    throw new Error(`${source} has no ${what}; sheets found: ${found}${why}`);
+    // EPA publishes other workbooks beside the data one (summary tables, sequence numbers).
+    const expected = wanted ? '' : ': not the eGRID data workbook (egridYYYY_data.xlsx), whose plants are on sheet PLNTyy';
+    throw new Error(`${source} has no ${what}; sheets found: ${found}${expected}`);
   }
   if (plantSheets.length > 1) {
     throw new Error(`${source} has several plant sheets (${plantSheets.map((s) => s.name).join(', ')}); give the year to choose one`);

@@ -2,6 +2,10 @@
  * BatchWriteItem in batches of 25 (DynamoDB's limit), a bounded number in flight, each batch's
  * UnprocessedItems retried with exponential backoff. The first failure stops new batches and is thrown
  * once the batches in flight have settled.
+ *
+ * `BatchWriter` takes requests as they come (a streaming ingest) and pushes back: `ready()` resolves
+ * only when fewer batches than `concurrency` are in flight, so a producer awaiting it never holds more
+ * than concurrency × 25 requests plus one partial batch. `batchWrite` writes a list through one.
  */
 import { BatchWriteItemCommand, type DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
 import type { Logger } from '../log';
@@ -43,33 +47,80 @@ async function writeBatch(options: BatchWriteOptions, batch: WriteRequest[]): Pr
   }
 }
 
-/** Writes (puts or deletes) every request; resolves when all are written. */
-export async function batchWrite(requests: WriteRequest[], options: BatchWriteOptions): Promise<void> {
-  const batches: WriteRequest[][] = [];
-  for (let i = 0; i < requests.length; i += BATCH_SIZE) batches.push(requests.slice(i, i + BATCH_SIZE));
-  const progressEvery = options.progressEvery ?? 0;
-  let next = 0;
-  let done = 0;
-  let failure: unknown;
+export class BatchWriter {
+  private pending: WriteRequest[] = [];
+  private readonly inFlight = new Set<Promise<void>>();
+  private failure: { error: unknown } | undefined;
+  /** Requests written so far. */
+  written = 0;
 
-  const worker = async (): Promise<void> => {
-    while (failure === undefined && next < batches.length) {
-      const batch = batches[next++];
-      try {
-        await writeBatch(options, batch);
-      } catch (err) {
-        failure ??= err;
-        return;
-      }
-      const before = done;
-      done += batch.length;
-      if (progressEvery > 0 && Math.floor(done / progressEvery) > Math.floor(before / progressEvery)) {
-        options.logger?.info(`${options.label}: ${done}/${requests.length} items done`, { done, total: requests.length });
-      }
+  constructor(private readonly options: BatchWriteOptions) {}
+
+  /** Queues one request; a full batch is sent at once. Await `ready()` before adding many more. */
+  add(request: WriteRequest): void {
+    this.throwIfFailed();
+    this.pending.push(request);
+    if (this.pending.length >= BATCH_SIZE) this.send();
+  }
+
+  /** Resolves when there is room for another batch in flight; rejects with the first failure. */
+  async ready(): Promise<void> {
+    const limit = Math.max(1, this.options.concurrency);
+    while (this.inFlight.size >= limit && !this.failure) await Promise.race(this.inFlight);
+    this.throwIfFailed();
+  }
+
+  /** Sends the partial batch and resolves when every request is written; rejects with the first failure. */
+  async flush(): Promise<void> {
+    if (!this.failure && this.pending.length > 0) this.send();
+    await this.settle();
+    this.throwIfFailed();
+  }
+
+  /** Waits for the batches in flight, whatever their outcome, and drops what was not sent (for an abort). */
+  async settle(): Promise<void> {
+    this.pending = [];
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  private send(): void {
+    const batch = this.pending;
+    this.pending = [];
+    const sending: Promise<void> = writeBatch(this.options, batch).then(
+      () => this.progress(batch.length),
+      (error: unknown) => {
+        this.failure ??= { error };
+      },
+    );
+    const tracked = sending.finally(() => this.inFlight.delete(tracked));
+    this.inFlight.add(tracked);
+  }
+
+  private progress(count: number): void {
+    const before = this.written;
+    this.written += count;
+    const every = this.options.progressEvery ?? 0;
+    if (every > 0 && Math.floor(this.written / every) > Math.floor(before / every)) {
+      this.options.logger?.info(`${this.options.label}: ${this.written} items done`, { done: this.written });
     }
-  };
+  }
 
-  const workers = Math.max(1, Math.min(options.concurrency, batches.length));
-  await Promise.all(Array.from({ length: workers }, worker));
-  if (failure !== undefined) throw failure;
+  private throwIfFailed(): void {
+    if (this.failure) throw this.failure.error;
+  }
+}
+
+/** Writes (puts or deletes) every request; resolves when all are written. */
+export async function batchWrite(requests: Iterable<WriteRequest>, options: BatchWriteOptions): Promise<void> {
+  const writer = new BatchWriter(options);
+  try {
+    let queued = 0;
+    for (const request of requests) {
+      writer.add(request);
+      if (++queued % BATCH_SIZE === 0) await writer.ready();
+    }
+    await writer.flush();
+  } finally {
+    await writer.settle();
+  }
 }

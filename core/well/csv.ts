@@ -1,7 +1,10 @@
 /**
  * Streaming parse and validation of a well-imager CSV (SPEC §4.3): header `depth,col1,...,colN`, one row
- * per depth step, decimal values (`224.0`). The whole file is validated before anything is returned, so a
- * caller that stores only after this resolves writes nothing for a rejected file.
+ * per depth step, decimal values (`224.0`). `WellCsvReader` hands the kept rows out in batches as it
+ * reads (its consumer's pace is the input's: back-pressure through the async iteration), so memory does
+ * not grow with the file; a rejected file throws from the iteration at its bad line, after the batches
+ * before it. Repeated depths are found across the whole file (a map of every depth kept). `parseWellCsv`
+ * collects every batch (the upload tool's dry run, tests).
  *
  * Rules, matching the original pandas code (`read_csv().dropna()`, depth `round(1) * 10` as int64, pixels
  * `astype(uint8)`):
@@ -13,8 +16,9 @@
  * Only empty cells count as missing: pandas' other NA spellings (`nan`, `NULL`, ...) are non-numeric here.
  * Cells are trimmed (leading spaces and tabs, trailing whitespace), so ` 224.0 ` reads as 224.
  */
-import { Readable } from 'node:stream';
+import { Readable, pipeline } from 'node:stream';
 import { parse, type Info } from 'csv-parse';
+import { describeKind, fileKind, firstLine, KIND_HEAD_BYTES } from '../files/kind';
 
 export interface ParsedWell {
   /** Depth of each kept row in tenths of a foot, in file order. */
@@ -32,7 +36,17 @@ export interface ParsedWell {
 export interface ParseWellOptions {
   /** Names the input in error messages, e.g. s3://bucket/key or a file path. */
   source: string;
+  /** Rows per batch handed out (default 1000). */
+  batchRows?: number;
 }
+
+/** Kept rows in file order: pixels are depthsTenths.length × width bytes, the batch's own. */
+export interface WellCsvBatch {
+  depthsTenths: number[];
+  pixels: Uint8Array;
+}
+
+const DEFAULT_BATCH_ROWS = 1000;
 
 /** A rejected file: the message names the source and, where there is one, the line and column. */
 export class WellCsvError extends Error {
@@ -57,37 +71,39 @@ function columnName(header: string[], index: number): string {
   return `column ${index + 1} (${header[index] ?? '?'})`;
 }
 
-class PixelBuffer {
-  private data: Uint8Array;
-  private rows = 0;
-  constructor(private readonly width: number) {
-    this.data = new Uint8Array(width * 1024);
-  }
-  /** The next row's storage, growing the buffer when full. */
-  nextRow(): number {
-    const offset = this.rows * this.width;
-    if (offset + this.width > this.data.length) {
-      const bigger = new Uint8Array(this.data.length * 2);
-      bigger.set(this.data);
-      this.data = bigger;
-    }
-    this.rows++;
-    return offset;
-  }
-  /** Gives back the row nextRow() handed out last. */
-  dropRow(): void {
-    this.rows--;
-  }
-  get buffer(): Uint8Array {
-    return this.data;
-  }
-  result(): Uint8Array {
-    return this.data.slice(0, this.rows * this.width);
-  }
+type Input = NodeJS.ReadableStream | Buffer | string;
+
+function toStream(input: Input): NodeJS.ReadableStream {
+  return typeof input === 'string' || Buffer.isBuffer(input) ? Readable.from([Buffer.from(input)]) : input;
 }
 
-function toStream(input: NodeJS.ReadableStream | Buffer | string): NodeJS.ReadableStream {
-  return typeof input === 'string' || Buffer.isBuffer(input) ? Readable.from([input]) : input;
+/**
+ * The input's bytes unchanged, once its first bytes show text: a workbook, an old .xls, a zip or other
+ * binary file uploaded where a CSV is expected is named as such (SPEC §4.5), not parsed as CSV.
+ */
+async function* textOnly(input: NodeJS.ReadableStream, source: string): AsyncGenerator<Buffer> {
+  let head: Buffer | undefined = Buffer.alloc(0);
+  const check = (bytes: Buffer): void => {
+    const kind = fileKind(bytes);
+    if (kind === 'empty') throw new WellCsvError(`${source}: empty file (expected a header depth,col1,...,colN)`);
+    if (kind !== 'text') throw new WellCsvError(`${source} is ${describeKind(kind)}, not a well-imager CSV (text with a header depth,col1,...,colN)`);
+  };
+  for await (const chunk of input) {
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+    if (head === undefined) {
+      yield bytes;
+      continue;
+    }
+    head = Buffer.concat([head, bytes]);
+    if (head.length < KIND_HEAD_BYTES) continue;
+    check(head);
+    yield head;
+    head = undefined;
+  }
+  if (head !== undefined) {
+    check(head);
+    yield head;
+  }
 }
 
 /**
@@ -138,109 +154,155 @@ function trimCell(text: string): string {
 /** A line of nothing but whitespace, which csv-parse's `trim` + `skip_empty_lines` skipped. */
 const isBlank = (record: string[]): boolean => record.length === 1 && trimCell(record[0]!) === '';
 
-export async function parseWellCsv(input: NodeJS.ReadableStream | Buffer | string, options: ParseWellOptions): Promise<ParsedWell> {
-  const { source } = options;
-  const fail = (line: number, what: string): never => {
-    throw new WellCsvError(`${source}: line ${line}: ${what}`);
-  };
+/** Reads a well CSV batch by batch; the counters are final once the iteration has ended. */
+export class WellCsvReader implements AsyncIterable<WellCsvBatch> {
+  /** Pixels per row in the file (N of col1..colN); known once the first batch is out. */
+  width = 0;
+  /** Data rows read so far (kept + dropped), header excluded. */
+  rowsRead = 0;
+  /** Rows dropped because a cell was empty. */
+  rowsDropped = 0;
+  /** Rows handed out so far. */
+  rowsKept = 0;
+  private started = false;
 
-  const stream = toStream(input);
-  const parser = parse(PARSER_OPTIONS);
-  const onInputError = (err: Error): void => {
-    parser.destroy(err);
-  };
-  stream.on('error', onInputError);
-  stream.pipe(parser);
+  constructor(
+    private readonly input: Input,
+    private readonly options: ParseWellOptions,
+  ) {}
 
-  let header: string[] | undefined;
-  let width = 0;
-  let pixels: PixelBuffer | undefined;
-  const depthsTenths: number[] = [];
-  const lineOfDepth = new Map<number, number>();
-  let rowsRead = 0;
-  let rowsDropped = 0;
-  let completed = false;
+  async *[Symbol.asyncIterator](): AsyncGenerator<WellCsvBatch> {
+    if (this.started) throw new Error('a WellCsvReader can be read once');
+    this.started = true;
+    const { source } = this.options;
+    const batchRows = Math.max(1, this.options.batchRows ?? DEFAULT_BATCH_ROWS);
+    const fail = (line: number, what: string): never => {
+      throw new WellCsvError(`${source}: line ${line}: ${what}`);
+    };
 
-  /** Depth text → tenths, rejecting what the original could not store. */
-  const depthOf = (text: string, line: number, head: string[]): number => {
-    if (!DECIMAL.test(text)) fail(line, `${columnName(head, 0)}: "${text}" is not a number`);
-    const depth = Number(text);
-    if (!Number.isFinite(depth)) fail(line, `${columnName(head, 0)}: "${text}" is not a finite number`);
-    const tenths = depthToTenths(depth);
-    if (!Number.isSafeInteger(tenths)) fail(line, `${columnName(head, 0)}: depth ${text} is out of range (tenths of a foot must be a safe integer)`);
-    const firstLine = lineOfDepth.get(tenths);
-    if (firstLine !== undefined) fail(line, `duplicate depth ${text} (${tenths / 10} ft already on line ${firstLine})`);
-    return tenths;
-  };
+    const stream = toStream(this.input);
+    const parser = parse(PARSER_OPTIONS);
+    pipeline(Readable.from(textOnly(stream, source)), parser, () => {
+      // Errors reach the iteration below through the parser.
+    });
 
-  try {
-    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: Info }>) {
-      const line = info.lines;
-      if (isBlank(record)) continue;
-      if (!header) {
-        header = record.map(trimCell);
-        if (header[0] !== 'depth') fail(line, `header must start with "depth", got "${header[0]}"`);
-        width = header.length - 1;
-        if (width < 1) fail(line, 'header has no pixel columns (expected depth,col1,...,colN)');
-        for (let c = 1; c <= width; c++) {
-          if (header[c] !== `col${c}`) fail(line, `header ${columnName(header, c)}: expected "col${c}"`);
-        }
-        pixels = new PixelBuffer(width);
-        continue;
-      }
-      rowsRead++;
-      if (record.length !== header.length) fail(line, `expected ${header.length} columns (depth + ${width} pixels), got ${record.length}`);
+    let header: string[] | undefined;
+    let width = 0;
+    let rowBytes = 0;
+    const lineOfDepth = new Map<number, number>();
+    let depthsTenths: number[] = [];
+    let data = new Uint8Array(0);
+    let completed = false;
+    const batch = (): WellCsvBatch => {
+      const out = { depthsTenths, pixels: data.subarray(0, depthsTenths.length * rowBytes) };
+      this.rowsKept += depthsTenths.length;
+      depthsTenths = [];
+      data = new Uint8Array(batchRows * rowBytes);
+      return out;
+    };
 
-      // One pass over the common cells; the first other cell sends the row through the exact checks below,
-      // in the original order (an empty cell anywhere drops the row before any value is judged).
-      const buffer = pixels!;
-      const offset = buffer.nextRow();
-      const data = buffer.buffer;
-      const depthText = trimCell(record[0]!);
-      let c = depthText === '' ? 0 : 1;
-      if (c === 1) {
-        for (; c <= width; c++) {
-          const value = commonPixel(record[c]!);
-          if (value < 0) break;
-          data[offset + c - 1] = value;
-        }
-      }
-      if (c <= width) {
-        const cells = record.map(trimCell);
-        if (cells.includes('')) {
-          buffer.dropRow();
-          rowsDropped++;
+    /** Depth text → tenths, rejecting what the original could not store. */
+    const depthOf = (text: string, line: number, head: string[]): number => {
+      if (!DECIMAL.test(text)) fail(line, `${columnName(head, 0)}: "${text}" is not a number`);
+      const depth = Number(text);
+      if (!Number.isFinite(depth)) fail(line, `${columnName(head, 0)}: "${text}" is not a finite number`);
+      const tenths = depthToTenths(depth);
+      if (!Number.isSafeInteger(tenths)) fail(line, `${columnName(head, 0)}: depth ${text} is out of range (tenths of a foot must be a safe integer)`);
+      const firstLine = lineOfDepth.get(tenths);
+      if (firstLine !== undefined) fail(line, `duplicate depth ${text} (${tenths / 10} ft already on line ${firstLine})`);
+      return tenths;
+    };
+
+    try {
+      for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: Info }>) {
+        const line = info.lines;
+        if (isBlank(record)) continue;
+        if (!header) {
+          header = record.map(trimCell);
+          if (header[0] !== 'depth') {
+            fail(line, `header must start with "depth", got "${header[0]}" (this CSV's header is "${firstLine(Buffer.from(header.join(',')))}"; a well-imager CSV's is depth,col1,...,colN)`);
+          }
+          width = header.length - 1;
+          if (width < 1) fail(line, 'header has no pixel columns (expected depth,col1,...,colN)');
+          for (let c = 1; c <= width; c++) {
+            if (header[c] !== `col${c}`) fail(line, `header ${columnName(header, c)}: expected "col${c}"`);
+          }
+          this.width = width;
+          rowBytes = width;
+          data = new Uint8Array(batchRows * rowBytes);
           continue;
         }
-        const tenths = depthOf(depthText, line, header);
-        for (c = 1; c <= width; c++) {
-          const text = cells[c]!;
-          if (!DECIMAL.test(text)) fail(line, `${columnName(header, c)}: "${text}" is not a number`);
-          const value = Number(text);
-          if (!(value >= 0 && value <= 255)) fail(line, `${columnName(header, c)}: pixel value ${text} is outside 0-255`);
-          // Uint8Array stores truncate toward zero, as numpy's astype(uint8) of 0..255 floats.
-          data[offset + c - 1] = value;
-        }
-        lineOfDepth.set(tenths, line);
-        depthsTenths.push(tenths);
-        continue;
-      }
-      const tenths = depthOf(depthText, line, header);
-      lineOfDepth.set(tenths, line);
-      depthsTenths.push(tenths);
-    }
-    completed = true;
-  } catch (err) {
-    if (err instanceof WellCsvError) throw err;
-    // csv-parse's own errors (e.g. an unclosed quote, with its line) and read errors of the input.
-    throw new WellCsvError(`${source}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-  } finally {
-    stream.removeListener('error', onInputError);
-    const readable = stream as Partial<Readable>;
-    if (!completed && typeof readable.destroy === 'function') readable.destroy();
-  }
+        this.rowsRead++;
+        if (record.length !== header.length) fail(line, `expected ${header.length} columns (depth + ${width} pixels), got ${record.length}`);
 
-  if (!header) throw new WellCsvError(`${source}: empty file (expected a header depth,col1,...,colN)`);
-  if (depthsTenths.length === 0) throw new WellCsvError(`${source}: no data rows (${rowsRead} read, ${rowsDropped} dropped for empty cells)`);
-  return { depthsTenths, width, pixels: pixels!.result(), rowsRead, rowsDropped };
+        // One pass over the common cells; the first other cell sends the row through the exact checks below,
+        // in the original order (an empty cell anywhere drops the row before any value is judged).
+        const offset = depthsTenths.length * width;
+        const depthText = trimCell(record[0]!);
+        let c = depthText === '' ? 0 : 1;
+        if (c === 1) {
+          for (; c <= width; c++) {
+            const value = commonPixel(record[c]!);
+            if (value < 0) break;
+            data[offset + c - 1] = value;
+          }
+        }
+        if (c <= width) {
+          const cells = record.map(trimCell);
+          if (cells.includes('')) {
+            this.rowsDropped++;
+            continue;
+          }
+          const tenths = depthOf(depthText, line, header);
+          for (c = 1; c <= width; c++) {
+            const text = cells[c]!;
+            if (!DECIMAL.test(text)) fail(line, `${columnName(header, c)}: "${text}" is not a number`);
+            const value = Number(text);
+            if (!(value >= 0 && value <= 255)) fail(line, `${columnName(header, c)}: pixel value ${text} is outside 0-255`);
+            // Uint8Array stores truncate toward zero, as numpy's astype(uint8) of 0..255 floats.
+            data[offset + c - 1] = value;
+          }
+          lineOfDepth.set(tenths, line);
+          depthsTenths.push(tenths);
+        } else {
+          const tenths = depthOf(depthText, line, header);
+          lineOfDepth.set(tenths, line);
+          depthsTenths.push(tenths);
+        }
+        if (depthsTenths.length === batchRows) yield batch();
+      }
+      if (!header) throw new WellCsvError(`${source}: empty file (expected a header depth,col1,...,colN)`);
+      if (depthsTenths.length > 0) yield batch();
+      if (this.rowsKept === 0) throw new WellCsvError(`${source}: no data rows (${this.rowsRead} read, ${this.rowsDropped} dropped for empty cells)`);
+      completed = true;
+    } catch (err) {
+      if (err instanceof WellCsvError) throw err;
+      // csv-parse's own errors (e.g. an unclosed quote, with its line) and read errors of the input.
+      throw new WellCsvError(`${source}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    } finally {
+      if (!completed) {
+        parser.destroy();
+        const readable = stream as Partial<Readable>;
+        if (typeof readable.destroy === 'function') readable.destroy();
+      }
+    }
+  }
+}
+
+/** The whole file at once: every batch of a WellCsvReader joined. */
+export async function parseWellCsv(input: Input, options: ParseWellOptions): Promise<ParsedWell> {
+  const reader = new WellCsvReader(input, options);
+  const depthsTenths: number[] = [];
+  const batches: Uint8Array[] = [];
+  for await (const batch of reader) {
+    for (const d of batch.depthsTenths) depthsTenths.push(d);
+    batches.push(batch.pixels);
+  }
+  const pixels = new Uint8Array(depthsTenths.length * reader.width);
+  let offset = 0;
+  for (const part of batches) {
+    pixels.set(part, offset);
+    offset += part.length;
+  }
+  return { depthsTenths, width: reader.width, pixels, rowsRead: reader.rowsRead, rowsDropped: reader.rowsDropped };
 }

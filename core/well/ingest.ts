@@ -1,22 +1,27 @@
 /**
- * The challenge-2 ETL, used by the Lambda and the tools: S3 object (streamed) → validated rows →
- * bicubic resize to images_size → the well's rows in DynamoDB, replacing the previous ones.
- * The file is parsed and validated whole before the first write, so a rejected file writes nothing.
+ * The challenge-2 ETL, used by the Lambda and the tools (SPEC §4.3, streaming): S3 object → validated
+ * rows → bicubic resize to images_size → the well's rows in DynamoDB, replacing the previous ones, all
+ * batch by batch while the object is read. The next batch is parsed only once the writes in flight leave
+ * room (back-pressure from DynamoDB to the S3 read), so memory does not grow with the file. A rejected
+ * file (a bad line anywhere) abandons the ingest: the rows written to its own unserved slot are deleted
+ * before the error is thrown, and the previous data stays served throughout.
  */
 import { Readable } from 'node:stream';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { parseWellCsv } from './csv';
-import { resizeRows } from './resize';
-import type { WellStore } from './store';
+import { WellCsvReader } from './csv';
+import { resizeKernel, resizeRowInto, type ResizeKernel } from './resize';
+import type { WellReplacement, WellStore } from './store';
 import { wellIdProblem } from './table';
 import { createLogger, type Logger } from '../log';
 
 export const DEFAULT_IMAGES_SIZE = 150;
+/** The object metadata key naming the well of an uploaded CSV (x-amz-meta-well), for event-driven ingests. */
+export const WELL_METADATA = 'well';
 
 export interface IngestRequest {
   bucket: string;
   key: string;
-  /** Defaults to the key's base name without extension. */
+  /** Defaults to the object's `well` metadata (x-amz-meta-well, set by the upload tool), then the key's base name without extension. */
   well?: string;
 }
 
@@ -41,7 +46,10 @@ export interface IngestSummary {
   width: number;
   /** Handler work, from the first S3 request to the last DynamoDB write. */
   durationMs: number;
-  /** Where durationMs went: download + parse + validation (streamed together), resize, DynamoDB writes. */
+  /**
+   * Where durationMs went, the phases overlapping: readParse is download + parse + validation, resize the
+   * resizes, write the time spent waiting for DynamoDB (back-pressure, and the final flush, flip and sweep).
+   */
   phasesMs: { readParse: number; resize: number; write: number };
 }
 
@@ -56,42 +64,69 @@ export async function ingestWell(request: IngestRequest, deps: IngestDeps): Prom
   const started = performance.now();
   const logger = deps.logger ?? createLogger('well-ingest');
   const source = `s3://${request.bucket}/${request.key}`;
-  const well = request.well ?? defaultWellId(request.key);
-  const problem = wellIdProblem(well);
-  if (problem) throw new Error(`${source}: ${problem}${request.well === undefined ? ' (derived from the key; pass "well" in the event)' : ''}`);
   if (!Number.isInteger(deps.imagesSize) || deps.imagesSize < 1) throw new Error(`images size must be a positive integer, got ${deps.imagesSize}`);
 
   let body: unknown;
+  let well: string;
   try {
-    body = (await deps.s3.send(new GetObjectCommand({ Bucket: request.bucket, Key: request.key }))).Body;
+    const object = await deps.s3.send(new GetObjectCommand({ Bucket: request.bucket, Key: request.key }));
+    body = object.Body;
+    well = request.well ?? object.Metadata?.[WELL_METADATA] ?? defaultWellId(request.key);
   } catch (err) {
     const name = (err as { name?: string }).name;
     if (name === 'NoSuchKey' || name === 'NoSuchBucket' || name === 'NotFound') throw new Error(`${source}: object not found (${name})`, { cause: err });
     throw new Error(`${source}: cannot read the object: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
   if (!(body instanceof Readable)) throw new Error(`${source}: S3 returned no readable body`);
+  const problem = wellIdProblem(well);
+  if (problem) {
+    body.destroy();
+    throw new Error(`${source}: ${problem}${request.well === undefined ? ' (from the object\'s well metadata or its key; pass "well" in the event)' : ''}`);
+  }
 
-  const parsed = await parseWellCsv(body, { source });
-  const parsedAt = performance.now();
-  const pixels = resizeRows(parsed.pixels, parsed.width, deps.imagesSize);
-  const resizedAt = performance.now();
-  const readParse = Math.round(parsedAt - started);
-  const resize = Math.round(resizedAt - parsedAt);
-  logger.info(`${source}: ${parsed.depthsTenths.length} rows parsed and resized ${parsed.width} → ${deps.imagesSize}`, { readParseMs: readParse, resizeMs: resize });
-
-  const { metadata, rowsWritten } = await deps.store.replaceWell(well, { depthsTenths: parsed.depthsTenths, width: deps.imagesSize, pixels }, source);
+  const reader = new WellCsvReader(body, { source });
+  let replacement: WellReplacement | undefined;
+  let kernel: ResizeKernel | undefined;
+  let resize = 0;
+  let write = 0;
+  try {
+    for await (const batch of reader) {
+      const rows = batch.depthsTenths.length;
+      const resizeStarted = performance.now();
+      kernel ??= resizeKernel(reader.width, deps.imagesSize);
+      const pixels = new Uint8Array(rows * deps.imagesSize);
+      // Same width: the rows unchanged, as Pillow returns an image whose size does not change.
+      if (reader.width === deps.imagesSize) pixels.set(batch.pixels);
+      else for (let r = 0; r < rows; r++) resizeRowInto(kernel, batch.pixels, r * reader.width, pixels, r * deps.imagesSize);
+      const writeStarted = performance.now();
+      resize += writeStarted - resizeStarted;
+      replacement ??= await deps.store.beginReplace(well, deps.imagesSize, source);
+      await replacement.write(batch.depthsTenths, pixels);
+      write += performance.now() - writeStarted;
+    }
+  } catch (err) {
+    if (replacement) {
+      logger.warn(`${source}: rejected after ${reader.rowsKept} rows; deleting what this ingest wrote (the previous data stays served)`);
+      await replacement.abort();
+    }
+    throw err;
+  }
+  const readAt = performance.now();
+  logger.info(`${source}: ${reader.rowsKept} rows parsed and resized ${reader.width} → ${deps.imagesSize}`, { resizeMs: Math.round(resize) });
+  const { metadata, rowsWritten } = await replacement!.commit();
   const finished = performance.now();
+  write += finished - readAt;
   return {
     well,
     source,
-    rowsRead: parsed.rowsRead,
-    rowsDropped: parsed.rowsDropped,
+    rowsRead: reader.rowsRead,
+    rowsDropped: reader.rowsDropped,
     rowsWritten,
     minDepth: metadata.minDepthTenths / 10,
     maxDepth: metadata.maxDepthTenths / 10,
-    inputWidth: parsed.width,
+    inputWidth: reader.width,
     width: deps.imagesSize,
     durationMs: Math.round(finished - started),
-    phasesMs: { readParse, resize, write: Math.round(finished - resizedAt) },
+    phasesMs: { readParse: Math.round(finished - started - resize - write), resize: Math.round(resize), write: Math.round(write) },
   };
 }

@@ -28,11 +28,11 @@ import { frameOf, RowCache } from './row-cache';
 import { queryAllPages, slotKey, wellIdProblem, type WellTable } from './table';
 import type { ImageFrame, ServedFrame, WellMetadata } from './types';
 import { recordValueRange, type ValueRange } from './value-range';
-import { valueRange, WellWriter, type ReplaceResult, type WellRows } from './writer';
+import { valueRange, WellWriter, type ReplaceResult, type WellReplacement, type WellRows } from './writer';
 
 export { CATALOG_KEY } from './catalog';
 export { createWellTable, wellIdProblem } from './table';
-export type { ReplaceResult, WellRows } from './writer';
+export type { ReplaceResult, WellReplacement, WellRows } from './writer';
 
 /** Attempts of a read that keeps meeting flips (each one is a whole ingest finishing meanwhile). */
 const MAX_READ_ATTEMPTS = 5;
@@ -168,6 +168,11 @@ export class WellStore {
   /** See WellWriter.replaceWell. */
   replaceWell(well: string, rows: WellRows, source: string): Promise<ReplaceResult> {
     return this.writer.replaceWell(well, rows, source);
+  }
+
+  /** See WellWriter.begin: a replacement fed batch by batch (the streaming ingest). */
+  beginReplace(well: string, width: number, source: string): Promise<WellReplacement> {
+    return this.writer.begin(well, width, source);
   }
 
   /** A store request that fails makes the next frames read the catalog (an outage is reported, not hidden). */

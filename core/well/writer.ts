@@ -5,22 +5,25 @@
  * - each ingest of a well takes the well's next ticket n from an atomic counter in the catalog item and
  *   writes its rows under its own hash key (table.ts `slotKey`: `<well>` for n = 0, the original layout,
  *   `<well>#n` after), so no two ingests share a slot;
- * - it writes every row into its slot, then flips the catalog entry to itself with one conditional
+ * - it writes every row into its slot (batch by batch as a streaming ingest reads them: `begin`, `write`,
+ *   then `commit` or `abort`), then flips the catalog entry to itself with one conditional
  *   UpdateItem that succeeds only while no later ticket is served, then sweeps: deletes the slots of every
  *   ticket below its own not yet known empty (the replaced entry's rows, and any left by an interrupted or
  *   superseded ingest). Until the flip, readers see the previous data whole; after it, only the new rows;
- *   a failed or killed ingest never reaches the flip, and the next applied one sweeps its rows;
+ *   a rejected or failed ingest never reaches the flip and deletes what it wrote (`abort`); a killed one
+ *   cannot, and the next applied one sweeps its rows;
  * - two ingests of one well at once: each writes only its own slot, so the served rows are never mixed;
  *   the later ticket is the one left served (an earlier one that loses its flip deletes its own rows and
  *   reports it).
  *
  * Invariant (readers rely on it, see store.ts): a slot is written only by the ingest holding its ticket,
  * before its flip, and deleted only when its ticket can no longer be served (below a served ticket) or by
- * that ingest after losing its flip; so while an entry E is the served one, E's slot holds exactly E's rows.
+ * that ingest after losing its flip or abandoning (never flipped); so while an entry E is the served one,
+ * E's slot holds exactly E's rows.
  */
 import { UpdateItemCommand, type WriteRequest } from '@aws-sdk/client-dynamodb';
 import type { Logger } from '../log';
-import { batchWrite } from './batch-write';
+import { BATCH_SIZE, BatchWriter, batchWrite } from './batch-write';
 import { catalogKey, entryToAttribute, metadataOf, newVersion, type CatalogEntry } from './catalog';
 import type { CatalogReads } from './catalog-reads';
 import { isNamed, queryAllPages, slotKey, wellIdProblem, type WellTable } from './table';
@@ -36,6 +39,18 @@ export interface WellRows {
 export interface ReplaceResult {
   metadata: WellMetadata;
   rowsWritten: number;
+}
+
+/** One ingest's replacement of a well's rows, fed batch by batch (WellWriter.begin). */
+export interface WellReplacement {
+  well: string;
+  ticket: number;
+  /** Queues a batch (rows × width pixels); resolves when the writes in flight leave room for more. */
+  write(depthsTenths: number[], pixels: Uint8Array): Promise<void>;
+  /** Writes what is queued, makes these rows the served ones, deletes the replaced ones. */
+  commit(): Promise<ReplaceResult>;
+  /** Deletes every row written so far (never served); the previous rows stay served. */
+  abort(): Promise<void>;
 }
 
 export interface WellWriterOptions {
@@ -74,12 +89,29 @@ export class WellWriter {
    * new row is written. Validate the input before calling: nothing here rejects bad pixels.
    */
   async replaceWell(well: string, rows: WellRows, source: string): Promise<ReplaceResult> {
-    const problem = wellIdProblem(well);
-    if (problem) throw new Error(problem);
     const count = rows.depthsTenths.length;
     if (count === 0) throw new Error(`well ${well}: no rows to store`);
-    if (!Number.isInteger(rows.width) || rows.width < 1) throw new Error(`well ${well}: invalid row width ${rows.width}`);
     if (rows.pixels.length !== count * rows.width) throw new Error(`well ${well}: ${rows.pixels.length} pixels for ${count} rows of ${rows.width}`);
+    const replacement = await this.begin(well, rows.width, source);
+    try {
+      await replacement.write(rows.depthsTenths, rows.pixels);
+    } catch (err) {
+      await replacement.abort();
+      throw err;
+    }
+    return replacement.commit();
+  }
+
+  /**
+   * Starts replacing a well's rows with rows given batch by batch (a streaming ingest): takes a ticket and
+   * clears its slot. Then `write` each batch (it resolves when the writes in flight leave room: the
+   * caller's back-pressure), and `commit` (the flip, then the sweep) or `abort` (the slot's rows are
+   * deleted before it resolves; readers never saw them).
+   */
+  async begin(well: string, width: number, source: string): Promise<WellReplacement> {
+    const problem = wellIdProblem(well);
+    if (problem) throw new Error(problem);
+    if (!Number.isInteger(width) || width < 1) throw new Error(`well ${well}: invalid row width ${width}`);
 
     await this.ensureCatalog();
     const previous = await this.catalog.read(well);
@@ -91,51 +123,85 @@ export class WellWriter {
     const strays = await this.deleteSlot(target, `clear slot ${target}`);
     if (strays > 0) this.logger.warn(`well ${well}: removed ${strays} rows found in ${target} before writing`);
 
-    const puts: WriteRequest[] = rows.depthsTenths.map((tenths, r) => ({
-      PutRequest: {
-        Item: {
-          well: { S: target },
-          depth: { N: String(tenths) },
-          image: { B: rows.pixels.subarray(r * rows.width, (r + 1) * rows.width) },
-        },
-      },
-    }));
-    await batchWrite(puts, this.writeOptions(`write ${well}`));
-
-    let minDepthTenths = Infinity;
-    let maxDepthTenths = -Infinity;
-    for (const d of rows.depthsTenths) {
-      if (d < minDepthTenths) minDepthTenths = d;
-      if (d > maxDepthTenths) maxDepthTenths = d;
-    }
-    const { valueMin, valueMax } = valueRange(rows.pixels);
-    const entry: CatalogEntry = {
-      well,
-      minDepthTenths,
-      maxDepthTenths,
-      valueMin,
-      valueMax,
-      rows: count,
-      width: rows.width,
-      source,
-      ingestedAt: new Date().toISOString(),
-      generation: previous ? previous.generation + 1 : 0,
-      version: newVersion(),
-      ticket,
-      cleanedBelow: previous?.cleanedBelow ?? 0,
+    const puts = new BatchWriter(this.writeOptions(`write ${well}`));
+    const seen = { rows: 0, minDepthTenths: Infinity, maxDepthTenths: -Infinity, valueMin: 255, valueMax: 0 };
+    let state: 'writing' | 'committed' | 'aborted' = 'writing';
+    const expectWriting = (what: string): void => {
+      if (state !== 'writing') throw new Error(`well ${well}: ${what} after the replacement was ${state}`);
     };
-    const flipSentAt = performance.now();
-    await this.flip(entry, rows.depthsTenths);
-    this.catalog.remember(entry, flipSentAt);
-    this.logger.info(`well ${well}: ${count} rows now served from ${target}`, { ticket });
 
-    try {
-      await this.sweep(entry, previous);
-    } catch (err) {
-      // The new rows are already served; the old ones are unreachable and go with the next ingest.
-      this.logger.warn(`well ${well}: new data is live but its previous rows could not all be deleted`, { error: String(err) });
-    }
-    return { metadata: metadataOf(entry), rowsWritten: count };
+    const write = async (depthsTenths: number[], pixels: Uint8Array): Promise<void> => {
+      expectWriting('write');
+      if (pixels.length !== depthsTenths.length * width) throw new Error(`well ${well}: ${pixels.length} pixels for ${depthsTenths.length} rows of ${width}`);
+      for (let r = 0; r < depthsTenths.length; r++) {
+        const tenths = depthsTenths[r]!;
+        if (tenths < seen.minDepthTenths) seen.minDepthTenths = tenths;
+        if (tenths > seen.maxDepthTenths) seen.maxDepthTenths = tenths;
+        // A copy: the caller may reuse its buffer once this resolves, while the batch is still in flight.
+        const image = pixels.slice(r * width, (r + 1) * width);
+        puts.add({ PutRequest: { Item: { well: { S: target }, depth: { N: String(tenths) }, image: { B: image } } } });
+        if ((r + 1) % BATCH_SIZE === 0) await puts.ready();
+      }
+      seen.rows += depthsTenths.length;
+      const range = valueRange(pixels);
+      if (range.valueMin < seen.valueMin) seen.valueMin = range.valueMin;
+      if (range.valueMax > seen.valueMax) seen.valueMax = range.valueMax;
+      await puts.ready();
+    };
+
+    const abort = async (): Promise<void> => {
+      if (state !== 'writing') return;
+      state = 'aborted';
+      await puts.settle();
+      try {
+        const removed = await this.deleteSlot(target, `discard rows of a rejected ingest of ${well}`);
+        this.logger.info(`well ${well}: ingest abandoned; ${removed} rows it had written to its unserved slot ${target} deleted`, { ticket });
+      } catch (err) {
+        // Never served; the next applied ingest's sweep deletes them.
+        this.logger.warn(`well ${well}: the rows of an abandoned ingest could not all be deleted now (the next ingest will)`, { error: String(err) });
+      }
+    };
+
+    const commit = async (): Promise<ReplaceResult> => {
+      expectWriting('commit');
+      try {
+        await puts.flush();
+        if (seen.rows === 0) throw new Error(`well ${well}: no rows to store`);
+      } catch (err) {
+        await abort();
+        throw err;
+      }
+      state = 'committed';
+      const entry: CatalogEntry = {
+        well,
+        minDepthTenths: seen.minDepthTenths,
+        maxDepthTenths: seen.maxDepthTenths,
+        valueMin: seen.valueMin,
+        valueMax: seen.valueMax,
+        rows: seen.rows,
+        width,
+        source,
+        ingestedAt: new Date().toISOString(),
+        generation: previous ? previous.generation + 1 : 0,
+        version: newVersion(),
+        ticket,
+        cleanedBelow: previous?.cleanedBelow ?? 0,
+      };
+      const flipSentAt = performance.now();
+      await this.flip(entry);
+      this.catalog.remember(entry, flipSentAt);
+      this.logger.info(`well ${well}: ${seen.rows} rows now served from ${target}`, { ticket });
+
+      try {
+        await this.sweep(entry, previous);
+      } catch (err) {
+        // The new rows are already served; the old ones are unreachable and go with the next ingest.
+        this.logger.warn(`well ${well}: new data is live but its previous rows could not all be deleted`, { error: String(err) });
+      }
+      return { metadata: metadataOf(entry), rowsWritten: seen.rows };
+    };
+
+    return { well, ticket, write, commit, abort };
   }
 
   private writeOptions(label: string): Parameters<typeof batchWrite>[1] {
@@ -195,7 +261,7 @@ export class WellWriter {
    * Makes `entry` the served version unless an ingest with a later ticket is served already. An ingest
    * that lost deletes the rows it wrote (they were never served) and reports it.
    */
-  private async flip(entry: CatalogEntry, depthsTenths: number[]): Promise<void> {
+  private async flip(entry: CatalogEntry): Promise<void> {
     try {
       await this.table.client.send(
         new UpdateItemCommand({
@@ -209,7 +275,7 @@ export class WellWriter {
       );
     } catch (err) {
       if (!isNamed(err, 'ConditionalCheckFailedException')) throw err;
-      await this.deleteRows(slotKey(entry.well, entry.ticket), depthsTenths, `discard superseded rows of ${entry.well}`).catch((cleanup: unknown) => {
+      await this.deleteSlot(slotKey(entry.well, entry.ticket), `discard superseded rows of ${entry.well}`).catch((cleanup: unknown) => {
         this.logger.warn(`well ${entry.well}: the rows of a superseded ingest could not all be deleted`, { error: String(cleanup) });
       });
       throw new Error(`well ${entry.well}: a later ingest of this well was applied while this one was writing; this one was discarded`, { cause: err });
@@ -266,22 +332,31 @@ export class WellWriter {
 
   /** Deletes the rows of these depths under one hash key (absent ones cost nothing more). */
   private async deleteRows(hashKey: string, depthsTenths: Iterable<number>, label: string): Promise<void> {
-    const deletes: WriteRequest[] = [];
-    for (const depth of depthsTenths) deletes.push({ DeleteRequest: { Key: { well: { S: hashKey }, depth: { N: String(depth) } } } });
-    await batchWrite(deletes, this.writeOptions(label));
+    function* deletes(): Generator<WriteRequest> {
+      for (const depth of depthsTenths) yield { DeleteRequest: { Key: { well: { S: hashKey }, depth: { N: String(depth) } } } };
+    }
+    await batchWrite(deletes(), this.writeOptions(label));
   }
 
-  /** Deletes every row under one hash key; returns how many there were. */
+  /** Deletes every row under one hash key, page by page as the Query returns them; returns how many there were. */
   private async deleteSlot(hashKey: string, label: string): Promise<number> {
-    const deletes: WriteRequest[] = [];
-    const items = queryAllPages(this.table, {
-      KeyConditionExpression: '#well = :key',
-      ProjectionExpression: '#well, #depth',
-      ExpressionAttributeNames: { '#well': 'well', '#depth': 'depth' },
-      ExpressionAttributeValues: { ':key': { S: hashKey } },
-    });
-    for await (const item of items) deletes.push({ DeleteRequest: { Key: { well: item.well!, depth: item.depth! } } });
-    if (deletes.length > 0) await batchWrite(deletes, this.writeOptions(label));
-    return deletes.length;
+    const deletes = new BatchWriter(this.writeOptions(label));
+    let count = 0;
+    try {
+      const items = queryAllPages(this.table, {
+        KeyConditionExpression: '#well = :key',
+        ProjectionExpression: '#well, #depth',
+        ExpressionAttributeNames: { '#well': 'well', '#depth': 'depth' },
+        ExpressionAttributeValues: { ':key': { S: hashKey } },
+      });
+      for await (const item of items) {
+        deletes.add({ DeleteRequest: { Key: { well: item.well!, depth: item.depth! } } });
+        if (++count % BATCH_SIZE === 0) await deletes.ready();
+      }
+      await deletes.flush();
+    } finally {
+      await deletes.settle();
+    }
+    return count;
   }
 }

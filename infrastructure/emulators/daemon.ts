@@ -30,6 +30,7 @@ import { errorMessage } from '../../core/log';
 import { startLocalS3 } from './s3';
 import { startLocalDynamo } from './dynamodb';
 import { commandLine, listenerPid, runs, stopProcess } from './processes';
+import { AutoIngest } from './auto-ingest';
 
 const HOST = '127.0.0.1';
 const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
@@ -307,14 +308,20 @@ async function status(s: Settings): Promise<boolean> {
   return ok;
 }
 
-/** The detached child: one emulator in the foreground until SIGTERM. */
+/**
+ * The detached child: one emulator in the foreground until SIGTERM. The S3 one also runs the ETL on
+ * upload (auto-ingest.ts) in this same process: its Lambda runs are its children, killed with it.
+ */
 async function run(s: Settings, name: EmulatorName): Promise<void> {
   const port = s.ports[name];
+  const autoIngest = name === 's3' ? new AutoIngest({ stateDir: s.stateDir }) : undefined;
   const emulator =
-    name === 's3' ? await startLocalS3({ port, directory: dataDir(s, name), host: HOST }) : await startLocalDynamo({ port, directory: dataDir(s, name), host: HOST });
+    name === 's3'
+      ? await startLocalS3({ port, directory: dataDir(s, name), host: HOST, onObjectCreated: (record) => autoIngest!.deliver(record) })
+      : await startLocalDynamo({ port, directory: dataDir(s, name), host: HOST });
   console.log(`${new Date().toISOString()} ${name} emulator listening on ${emulator.endpoint}`);
   const shutdown = (): void => {
-    void emulator.close().then(() => process.exit(0));
+    void Promise.all([autoIngest?.close(), emulator.close()]).then(() => process.exit(0));
   };
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);

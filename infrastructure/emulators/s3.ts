@@ -2,7 +2,7 @@
  * Local S3: s3rver behind a thin HTTP front that answers the few bucket sub-resources s3rver lacks
  * the way S3-compatible stores without that feature do (so Ansible's S3 modules work against it):
  * `?policy` (no policy) and `?versions` (an unversioned bucket's listing). It also makes object PUTs
- * atomic, as S3's are (see forwardWhenComplete).
+ * atomic, as S3's are (see forwardWhenComplete), and notifies object creations (s3-notifications.ts).
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,6 +10,7 @@ import { ListObjectsV2Command, type _Object } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
 import { DEFAULT_REGION, s3Client } from '../../core/aws/clients';
 import { errorMessage } from '../../core/log';
+import { answeredETag, creationOf, newVersionId, notificationRecord, type ObjectCreatedListener } from './s3-notifications';
 
 export interface LocalS3Options {
   /** 0 picks a free port. */
@@ -17,6 +18,13 @@ export interface LocalS3Options {
   /** Where s3rver keeps buckets and objects. */
   directory: string;
   host?: string;
+  /**
+   * Called for each object created (SPEC §6.3: S3 event notifications); with it, every created object
+   * gets a version id (see s3-notifications.ts).
+   */
+  onObjectCreated?: ObjectCreatedListener;
+  /** The region notification records name (default: the project's default region). */
+  region?: string;
 }
 
 export interface RunningEmulator {
@@ -104,10 +112,37 @@ function isObjectWrite(req: http.IncomingMessage): boolean {
  * Forwards a request to s3rver unchanged (same headers, so signatures still verify). A body given here
  * was read whole first; otherwise the request streams through.
  */
-function forward(req: http.IncomingMessage, res: http.ServerResponse, upstream: { port: number; agent: http.Agent }, body?: Buffer): void {
+interface Upstream {
+  port: number;
+  agent: http.Agent;
+  onObjectCreated?: ObjectCreatedListener;
+  region: string;
+}
+
+function forward(req: http.IncomingMessage, res: http.ServerResponse, upstream: Upstream, body?: Buffer): void {
+  const creation = upstream.onObjectCreated ? creationOf(req) : undefined;
   const outgoing = http.request({ host: '127.0.0.1', port: upstream.port, agent: upstream.agent, method: req.method, path: req.url, headers: req.headers }, (answer) => {
-    res.writeHead(answer.statusCode ?? 502, answer.headers);
-    answer.pipe(res);
+    if (!creation || answer.statusCode !== 200) {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+      return;
+    }
+    // A created object: its version id goes back to the writer and into the notification.
+    const chunks: Buffer[] = [];
+    answer.on('data', (chunk: Buffer) => chunks.push(chunk));
+    answer.on('end', () => {
+      const answered = Buffer.concat(chunks);
+      const versionId = newVersionId();
+      res.writeHead(200, { ...answer.headers, 'x-amz-version-id': versionId });
+      res.end(answered);
+      const size = creation === 'ObjectCreated:Put' ? body?.length : undefined;
+      const record = notificationRecord(req, creation, { eTag: answeredETag(answer.headers, answered), versionId, size }, upstream.region);
+      try {
+        upstream.onObjectCreated!(record);
+      } catch (err) {
+        console.error(`local S3: object-created listener failed: ${errorMessage(err)}`);
+      }
+    });
   });
   outgoing.on('error', (err) => {
     if (res.headersSent) res.destroy();
@@ -122,7 +157,7 @@ function forward(req: http.IncomingMessage, res: http.ServerResponse, upstream: 
  * truncated object under the previous ETag. Real S3 PUTs are atomic: read the body whole, and forward
  * it only when it arrived complete.
  */
-function forwardWhenComplete(req: http.IncomingMessage, res: http.ServerResponse, upstream: { port: number; agent: http.Agent }): void {
+function forwardWhenComplete(req: http.IncomingMessage, res: http.ServerResponse, upstream: Upstream): void {
   const chunks: Buffer[] = [];
   req.on('data', (chunk: Buffer) => chunks.push(chunk));
   req.on('end', () => {
@@ -141,7 +176,12 @@ export async function startLocalS3(options: LocalS3Options): Promise<RunningEmul
   const s3rver = new S3rver({ directory: options.directory, silent: true });
   const inner = http.createServer(s3rver.callback());
   await listenOn(inner, 0, '127.0.0.1');
-  const upstream = { port: (inner.address() as AddressInfo).port, agent: new http.Agent({ keepAlive: true }) };
+  const upstream: Upstream = {
+    port: (inner.address() as AddressInfo).port,
+    agent: new http.Agent({ keepAlive: true }),
+    onObjectCreated: options.onObjectCreated,
+    region: options.region ?? DEFAULT_REGION,
+  };
   let endpoint = '';
   const server = http.createServer((req, res) => {
     if (isListVersions(req)) void answerListVersions(req, res, endpoint);

@@ -38,7 +38,8 @@ export const ACCESS: Record<Pipeline, PipelineAccess> = {
     lambda: {
       rawBucket: [RAW_BUCKET_LISTING],
       rawObjects: ['s3:GetObject'],
-      datamartsObjects: ['s3:PutObject'],
+      // An event-driven run reads the datamart's metadata first (HeadObject → s3:GetObject).
+      datamartsObjects: ['s3:GetObject', 's3:PutObject'],
     },
     instance: {
       // HeadObject is authorised by s3:GetObject; listing the years is ListObjectsV2 → s3:ListBucket.

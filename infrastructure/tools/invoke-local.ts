@@ -38,6 +38,8 @@ export interface LocalInvocation {
   keepWorkDir?: boolean;
   /** Where the handler's stdout and stderr go; default: this process's stderr. */
   logs?: Writable;
+  /** Aborting kills the Lambda process (a worker shutting down). */
+  signal?: AbortSignal;
 }
 
 export interface LocalInvocationResult {
@@ -134,12 +136,14 @@ async function unpack(inv: LocalInvocation, workDir: string): Promise<{ task: st
   return dirs;
 }
 
-function runChild(env: Record<string, string>, cwd: string, config: object, event: unknown, memoryMb: number, timeoutMs: number, logs: Writable): Promise<ChildMessage> {
+function runChild(env: Record<string, string>, cwd: string, config: object, event: unknown, memoryMb: number, timeoutMs: number, logs: Writable, signal?: AbortSignal): Promise<ChildMessage> {
   const lambdaLocal = createRequire(import.meta.url).resolve('lambda-local');
   const child = spawn(process.execPath, [`--max-old-space-size=${memoryMb}`, RUNTIME_SCRIPT, lambdaLocal, JSON.stringify(config)], {
     cwd,
     env,
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    signal,
+    killSignal: 'SIGKILL',
   });
   child.stdout?.pipe(logs, { end: false });
   child.stderr?.pipe(logs, { end: false });
@@ -155,7 +159,8 @@ function runChild(env: Record<string, string>, cwd: string, config: object, even
     });
     child.on('error', (err) => {
       clearTimeout(killer);
-      reject(new Error(`cannot start the Lambda process: ${err.message}`));
+      if (err.name === 'AbortError') reject(new LambdaInvocationError('Runtime.Aborted', 'the Lambda process was stopped (the local runner is shutting down)'));
+      else reject(new Error(`cannot start the Lambda process: ${err.message}`));
     });
     child.on('close', (code, signal) => {
       clearTimeout(killer);
@@ -185,7 +190,7 @@ export async function invokeLocal(inv: LocalInvocation): Promise<LocalInvocation
     const timeoutMs = Math.round(timeoutSeconds * 1000);
     const config = { handlerFile, handlerName: name, functionName, memoryMb, timeoutMs, region: env.AWS_REGION };
     const started = performance.now();
-    const message = await runChild(env, dirs.task, config, inv.event, memoryMb, timeoutMs, inv.logs ?? process.stderr);
+    const message = await runChild(env, dirs.task, config, inv.event, memoryMb, timeoutMs, inv.logs ?? process.stderr, inv.signal);
     const durationMs = Math.round(performance.now() - started);
     if (!message.ok) {
       const e = message.error ?? { errorType: 'Error', errorMessage: 'unknown error', stackTrace: [] };

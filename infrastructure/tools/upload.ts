@@ -1,17 +1,20 @@
 /**
  * The raw-data upload tool `make raw-data` runs:
  *
- *   tsx infrastructure/tools/upload.ts --file F --bucket B --key K [--dryrun]
+ *   tsx infrastructure/tools/upload.ts --file F --bucket B --key K [--dryrun] [--result-file F] [--well ID]
  *
  * It validates the file with the same code the ETL uses (an eGRID workbook with the workbook reader and
  * the plant transform, a well CSV with the CSV parser), prints the original's --dryrun statistics (rows,
  * rows that will be ignored and why) on stderr, then uploads it (multipart above one part) with a
  * progress bar on stderr and prints one JSON result line on stdout. A rejected file is never uploaded:
- * exit 1 with the reason; usage errors exit 2. S3 settings come from the environment (AWS_REGION,
+ * exit 1 with the reason; usage errors exit 2. The file is judged by the key's extension (what the
+ * ETL will take it for), its content named when it is something else (SPEC §4.5); --result-file also
+ * writes the JSON result line there (make keeps the uploaded version's ETag and version id); --well
+ * stores the well id in the object's metadata, for the ETL an upload notification runs. S3 settings come from the environment (AWS_REGION,
  * S3_ENDPOINT).
  */
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -22,6 +25,7 @@ import { errorMessage } from '../../core/log';
 import { readPlantSheet } from '../../core/egrid/workbook';
 import { transformPlants } from '../../core/egrid/transform';
 import { parseWellCsv } from '../../core/well/csv';
+import { WELL_METADATA } from '../../core/well/ingest';
 
 export interface EgridWorkbookStats {
   kind: 'egrid-workbook';
@@ -55,21 +59,25 @@ export class RejectedFileError extends Error {
   override name = 'RejectedFileError';
 }
 
-/** Validates a raw file as the ETL will read it; throws RejectedFileError naming the problem. */
-export async function validateRawFile(file: string): Promise<RawFileStats> {
+/**
+ * Validates a raw file as the ETL will read it; throws RejectedFileError naming the problem. What is
+ * expected follows `asName`'s extension (the object key: what the bucket's ETL will take it for), so a
+ * CSV uploaded under a .xlsx key is judged as a workbook and named as the text file it is.
+ */
+export async function validateRawFile(file: string, asName = file): Promise<RawFileStats> {
   const name = path.basename(file);
   const info = await stat(file).catch((err: unknown) => {
     throw new RejectedFileError(`cannot read ${file}: ${errorMessage(err)}`);
   });
   if (!info.isFile()) throw new RejectedFileError(`${file} is not a file`);
-  const extension = path.extname(file).toLowerCase();
+  const extension = path.extname(asName).toLowerCase();
   try {
     if (extension === '.xlsx') return await validateWorkbook(file, name);
     if (extension === '.csv') return await validateWellCsv(file, name);
   } catch (err) {
     throw err instanceof RejectedFileError ? err : new RejectedFileError(errorMessage(err));
   }
-  throw new RejectedFileError(`${name}: unsupported file type "${extension || '(none)'}": expected .xlsx (eGRID workbook) or .csv (well imager)`);
+  throw new RejectedFileError(`${path.basename(asName)}: unsupported file type "${extension || '(none)'}": expected .xlsx (eGRID workbook) or .csv (well imager)`);
 }
 
 async function validateWorkbook(file: string, name: string): Promise<EgridWorkbookStats> {
@@ -180,6 +188,8 @@ export interface UploadRequest {
   key: string;
   /** Bytes per part; files above one part go up as a multipart upload (S3's minimum part is 5 MiB). */
   partSize?: number;
+  /** User metadata of the object (x-amz-meta-*), e.g. the well id an event-driven ingest uses. */
+  metadata?: Record<string, string>;
   onProgress?: (loaded: number, total: number) => void;
 }
 
@@ -188,6 +198,8 @@ export interface UploadResult {
   key: string;
   bytes: number;
   etag: string;
+  /** The object version this upload created, when the store gives one. */
+  versionId?: string;
   /** Parts sent (1: a single PutObject). */
   parts: number;
   multipart: boolean;
@@ -209,6 +221,7 @@ export async function uploadRawFile(s3: S3Client, request: UploadRequest): Promi
       Body: createReadStream(request.file),
       ContentLength: bytes,
       ContentType: CONTENT_TYPES[path.extname(request.file).toLowerCase()] ?? 'application/octet-stream',
+      ...(request.metadata ? { Metadata: request.metadata } : {}),
     },
     partSize,
     queueSize: 4,
@@ -222,7 +235,16 @@ export async function uploadRawFile(s3: S3Client, request: UploadRequest): Promi
   try {
     const result = await upload.done();
     request.onProgress?.(bytes, bytes);
-    return { bucket: request.bucket, key: request.key, bytes, etag: (result.ETag ?? '').replace(/^"|"$/g, ''), parts: Math.max(1, parts.size), multipart: parts.size > 1 };
+    return {
+      bucket: request.bucket,
+      key: request.key,
+      bytes,
+      etag: (result.ETag ?? '').replace(/^"|"$/g, ''),
+      // The version this upload created (a versioned bucket, or the local S3's notifications), if any.
+      ...(result.VersionId && result.VersionId !== 'null' ? { versionId: result.VersionId } : {}),
+      parts: Math.max(1, parts.size),
+      multipart: parts.size > 1,
+    };
   } catch (err) {
     const name = err instanceof Error ? err.name : 'Error';
     throw new Error(`upload of ${request.file} to s3://${request.bucket}/${request.key} failed: ${name}: ${errorMessage(err)}`);
@@ -235,7 +257,7 @@ export interface CliIo {
   env: NodeJS.ProcessEnv;
 }
 
-const USAGE = 'usage: tsx infrastructure/tools/upload.ts --file FILE --bucket BUCKET [--key KEY] [--dryrun] [--part-size-mib N]';
+const USAGE = 'usage: tsx infrastructure/tools/upload.ts --file FILE --bucket BUCKET [--key KEY] [--dryrun] [--part-size-mib N] [--result-file F] [--well ID]';
 
 /** The command line; returns the exit code (0 done, 1 rejected file or failed upload, 2 usage). */
 export async function main(argv: string[], io: CliIo): Promise<number> {
@@ -249,6 +271,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         key: { type: 'string' },
         dryrun: { type: 'boolean', default: false },
         'part-size-mib': { type: 'string' },
+        'result-file': { type: 'string' },
+        well: { type: 'string' },
         help: { type: 'boolean', default: false },
       },
       strict: true,
@@ -274,7 +298,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   const started = Date.now();
   let stats: RawFileStats;
   try {
-    stats = await validateRawFile(file);
+    stats = await validateRawFile(file, args.key || file);
   } catch (err) {
     io.stderr.write(`upload: rejected, nothing uploaded: ${errorMessage(err)}\n`);
     return 1;
@@ -296,10 +320,13 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       bucket,
       key,
       partSize: partSizeMib === undefined ? undefined : partSizeMib * 1024 * 1024,
+      metadata: args.well ? { [WELL_METADATA]: args.well } : undefined,
       onProgress: (loaded, total) => bar.update(loaded, total),
     });
     bar.finish();
-    io.stdout.write(`${JSON.stringify({ dryrun: false, file, ...result, durationMs: Date.now() - started, stats })}\n`);
+    const line = `${JSON.stringify({ dryrun: false, file, ...result, durationMs: Date.now() - started, stats })}\n`;
+    io.stdout.write(line);
+    if (args['result-file']) await writeFile(args['result-file'], line);
     return 0;
   } catch (err) {
     bar.finish();

@@ -29,6 +29,15 @@ const PYTHON_STATE = `
 import boto3, json, sys
 kw = dict(endpoint_url=sys.argv[1], region_name='eu-central-1', aws_access_key_id='testing', aws_secret_access_key='testing')
 ec2 = boto3.client('ec2', **kw)
+def permissions(lam):
+    out = {}
+    for f in lam.list_functions()['Functions']:
+        try:
+            statements = json.loads(lam.get_policy(FunctionName=f['FunctionName'])['Policy'])['Statement']
+        except lam.exceptions.ResourceNotFoundException:
+            statements = []
+        out[f['FunctionName']] = [{'principal': s['Principal'], 'action': s['Action'], 'condition': s.get('Condition')} for s in statements]
+    return out
 if sys.argv[2] == 'prepare':
     ami = ec2.describe_images()['Images'][0]['ImageId']
     boto3.client('ssm', **kw).put_parameter(Name='/test/ubuntu-ami', Value=ami, Type='String')
@@ -52,6 +61,9 @@ else:
         'profiles': sorted(p['InstanceProfileName'] for p in iam.list_instance_profiles()['InstanceProfiles']),
         'functions': [f['FunctionName'] for f in lam.list_functions()['Functions']],
         'layers': [l['LayerName'] for l in lam.list_layers()['Layers']],
+        'notifications': {b: [{'arn': c['LambdaFunctionArn'], 'events': c['Events'], 'rules': [{'Name': r['Name'].lower(), 'Value': r['Value']} for r in c.get('Filter', {}).get('Key', {}).get('FilterRules', [])]}
+                              for c in s3.get_bucket_notification_configuration(Bucket=b).get('LambdaFunctionConfigurations', [])] for b in buckets},
+        'permissions': permissions(lam),
     }))
 `;
 

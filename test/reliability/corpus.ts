@@ -53,10 +53,17 @@ export function brokenWellCsvs(header: string, lines: string[]): RejectedCase[] 
     { name: 'file truncated in the middle of a row', body: csv(good).slice(0, csv(good).length - Math.floor(good[4]!.length / 2)), problem: /line 6: expected \d+ columns/ },
     { name: 'unclosed quote', body: csv(replaceLine(1, withCell(good[1]!, 3, '"12.0'))), problem: /line 3|Quote Not Closed/i },
     { name: 'depth beyond any storable number', body: csv(replaceLine(0, withCell(good[0]!, 0, '1e300'))), problem: /line 2: column 1 \(depth\): depth 1e300 is out of range/ },
-    { name: 'gzip-compressed CSV', body: gzipSync(csv(good)), problem: /line 1/ },
-    { name: 'random bytes', body: Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919 + 13) % 256)), problem: /line \d+|Invalid|header/i },
+    { name: 'gzip-compressed CSV', body: gzipSync(csv(good)), problem: /is a gzip-compressed file: decompress it first, not a well-imager CSV/ },
+    { name: 'random bytes', body: Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919 + 13) % 256)), problem: /is a binary file, not text, not a well-imager CSV/ },
+    // Files uploaded by mistake (SPEC 4.5): each named for what it is.
+    { name: 'a workbook where a CSV is expected', body: Buffer.concat([Buffer.from('PK\x03\x04'), Buffer.alloc(1024, 7)]), problem: /is a zip archive \(an Excel \.xlsx workbook is one\), not a well-imager CSV/ },
+    { name: 'an old binary .xls', body: Buffer.concat([OLE2_SIGNATURE, Buffer.alloc(1024)]), problem: /is an old binary Excel file \(\.xls.*save it as \.xlsx, not a well-imager CSV/ },
+    { name: 'a CSV with another header (an eGRID export)', body: 'ORISPL,PNAME,PSTATABB,PLNGENAN\n1,Alpha,AL,300\n', problem: /line 1: header must start with "depth", got "ORISPL" \(this CSV's header is "ORISPL,PNAME,PSTATABB,PLNGENAN"/ },
   ];
 }
+
+/** The first bytes of an OLE2 compound file: an old binary .xls. */
+export const OLE2_SIGNATURE = Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]);
 
 /** The same CSV in UTF-16LE with its byte order mark (a spreadsheet's "Unicode text" export): readable, so processed. */
 export function utf16Csv(csv: string): Buffer {
@@ -111,11 +118,13 @@ export async function brokenWorkbooks(real: Buffer, variants: { name: string; bo
   ];
   const sheet = (name: string, codes: string[], rows: unknown[][]) => ({ name, rows: [...egridHeader(codes), ...rows] as never[][] });
   return [
-    { name: 'empty file', body: Buffer.alloc(0), problem: /empty|not a readable \.xlsx workbook/ },
+    { name: 'empty file', body: Buffer.alloc(0), problem: /is not a readable \.xlsx workbook: the file is empty$/ },
     { name: 'real workbook without its last 100 bytes', body: real.subarray(0, real.length - 100), problem: /not a readable \.xlsx workbook/ },
     { name: 'random bytes', body: Buffer.from(Array.from({ length: 65536 }, (_, i) => (i * 7919 + 13) % 256)), problem: /not a readable \.xlsx workbook/ },
-    { name: 'a zip that is not a workbook', body: await zipOf({ 'readme.txt': 'hello\n', 'data/plants.csv': 'ORISPL,PNAME\n1,Alpha\n' }), problem: /no plant sheet PLNTyy .*sheets found: none/ },
-    { name: 'a CSV named .xlsx', body: Buffer.from(`${CODES.join(',')}\n1,Alpha,AL,300,33.1,-87.1,GAS\n`), problem: /not a readable \.xlsx workbook/ },
+    { name: 'a zip that is not a workbook', body: await zipOf({ 'readme.txt': 'hello\n', 'data/plants.csv': 'ORISPL,PNAME\n1,Alpha\n' }), problem: /is a zip archive but not an Excel workbook \(it has no xl\/workbook\.xml; it holds readme\.txt, data\/plants\.csv\): expected an eGRID \.xlsx workbook/ },
+    { name: 'a CSV named .xlsx', body: Buffer.from(`${CODES.join(',')}\n1,Alpha,AL,300,33.1,-87.1,GAS\n`), problem: /not a readable \.xlsx workbook: it is a text file \(a CSV\?\) starting "ORISPL,/ },
+    { name: 'an old binary .xls', body: Buffer.concat([OLE2_SIGNATURE, Buffer.alloc(4096)]), problem: /it is an old binary Excel file \(\.xls.*save it as \.xlsx/ },
+    { name: 'a workbook without a PLNTyy sheet (an EPA summary-table workbook)', body: await buildWorkbook([sheet('Table 1', ['STATE'], [['AL']]), sheet('ST18', ['PSTATABB'], [['AL']])]), problem: /has no plant sheet PLNTyy \(e\.g\. PLNT18\); sheets found: Table 1, ST18: not the eGRID data workbook/ },
     { name: 'wrong sheet name', body: await buildWorkbook([sheet('Plants 2018', CODES, plants)]), problem: /no plant sheet PLNTyy .*sheets found: Plants 2018/ },
     { name: 'sheet named with a four-digit year', body: await buildWorkbook([sheet('PLNT2018', CODES, plants)]), problem: /no plant sheet PLNTyy .*sheets found: PLNT2018/ },
     { name: 'missing generation column', body: await buildWorkbook([sheet('PLNT18', CODES.filter((c) => c !== 'PLNGENAN'), plants.map((r) => r.filter((_, i) => i !== 3)))]), problem: /sheet PLNT18 lacks the eGRID field codes PLNGENAN/ },

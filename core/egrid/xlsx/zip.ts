@@ -8,17 +8,16 @@ import { open } from 'node:fs/promises';
 import { pipeline } from 'node:stream';
 import { createInflateRaw, crc32 } from 'node:zlib';
 import yauzl from 'yauzl';
+import { describeKind, fileKind, firstLine, KIND_HEAD_BYTES } from '../../files/kind';
 
 /** A zip that cannot be opened or one of its entries read: the input is not a readable workbook. */
 export class ZipReadError extends Error {
   override name = 'ZipReadError';
 }
 
-const OLE_SIGNATURE = Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]);
 const STORED = 0;
 const DEFLATED = 8;
 const INFLATE_CHUNK_BYTES = 256 * 1024;
-const ZIP_LOCAL_HEADER = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
 
 export class ZipArchive {
   private constructor(
@@ -51,6 +50,11 @@ export class ZipArchive {
 
   has(part: string): boolean {
     return this.entries.has(part.toLowerCase());
+  }
+
+  /** The file names in the zip (folders left out), as stored. */
+  names(): string[] {
+    return [...this.entries.values()].map((entry) => entry.fileName);
   }
 
   /**
@@ -125,22 +129,20 @@ async function collect(input: Readable): Promise<Buffer> {
 async function describeOpenFailure(err: unknown, input: Buffer | string): Promise<string> {
   const message = messageOf(err);
   if ((err as NodeJS.ErrnoException).code !== undefined) return message;
-  const start = typeof input === 'string' ? await firstBytes(input) : input.subarray(0, 8);
-  if (start.length === 0) return 'the file is empty';
-  if (start.equals(OLE_SIGNATURE)) return 'it is an OLE compound file (an encrypted workbook or a legacy .xls), not an .xlsx zip';
-  if (/end of central directory record signature not found/i.test(message)) {
-    return start.subarray(0, 4).equals(ZIP_LOCAL_HEADER)
-      ? 'the zip has no end record: the file is truncated'
-      : 'it is not a zip (an .xlsx workbook is one)';
-  }
+  const start = typeof input === 'string' ? await firstBytes(input) : input.subarray(0, KIND_HEAD_BYTES);
+  const kind = fileKind(start);
+  if (kind === 'empty') return 'the file is empty';
+  if (kind === 'zip' && /end of central directory record signature not found/i.test(message)) return 'the zip has no end record: the file is truncated';
+  if (kind === 'text') return `it is ${describeKind(kind)} starting "${firstLine(start)}", not an .xlsx workbook (a zip)`;
+  if (kind !== 'zip') return `it is ${describeKind(kind)}, not an .xlsx workbook (a zip)`;
   return `the zip cannot be opened (${message})`;
 }
 
 async function firstBytes(file: string): Promise<Buffer> {
   const handle = await open(file, 'r');
   try {
-    const buffer = Buffer.alloc(8);
-    const { bytesRead } = await handle.read(buffer, 0, 8, 0);
+    const buffer = Buffer.alloc(KIND_HEAD_BYTES);
+    const { bytesRead } = await handle.read(buffer, 0, KIND_HEAD_BYTES, 0);
     return buffer.subarray(0, bytesRead);
   } finally {
     await handle.close();

@@ -1,0 +1,91 @@
+/**
+ * The well ingest at several sizes (issue 14): the sample repeated k times, each copy's depths continued
+ * after the previous one's (same pixels), ingested by ours and by the reference on the same emulator.
+ * Rows/s at every size, and peak RSS: a streaming ingest's memory must not grow with the file.
+ */
+import { createReadStream, createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import type { AwsSettings } from '../core/aws/clients';
+import type { ChallengeConfig } from '../core/config';
+import { runOurWellEtl } from './etl-ours';
+import { WELL_CSV } from './paths';
+import { runReferenceWell } from './reference';
+import type { EtlRun, Outcome, WellSizeResult } from './results';
+
+export const WELL_SIZES = [10, 50] as const;
+
+/** Writes `times` copies of the sample's data lines, copy k's depths shifted by k × the sample's span. */
+export async function writeRepeatedWellCsv(source: string, dest: string, times: number): Promise<number> {
+  const lines: string[] = [];
+  let header = '';
+  for await (const line of createInterface({ input: createReadStream(source), crlfDelay: Infinity })) {
+    if (header === '') header = line;
+    else if (line.trim() !== '' && !line.startsWith(',')) lines.push(line);
+  }
+  const tenths = (line: string): number => Math.round(Number(line.slice(0, line.indexOf(','))) * 10);
+  const first = tenths(lines[0]!);
+  const span = tenths(lines.at(-1)!) - first + 1;
+  const out = createWriteStream(dest);
+  const write = async (text: string): Promise<void> => {
+    if (!out.write(text)) await once(out, 'drain');
+  };
+  await write(`${header}\n`);
+  for (let k = 0; k < times; k++) {
+    for (const line of lines) {
+      const depth = tenths(line) + k * span;
+      await write(`${Math.floor(depth / 10)}.${depth % 10}${line.slice(line.indexOf(','))}\n`);
+    }
+  }
+  out.end();
+  await once(out, 'close');
+  return lines.length * times;
+}
+
+export interface SizePlan {
+  challenge2: ChallengeConfig;
+  aws: AwsSettings;
+  workDir: string;
+  reference: boolean;
+  log: (line: string) => void;
+}
+
+const secs = (ms: number): string => (ms / 1000).toFixed(2);
+const mb = (v: number | undefined): string => (v === undefined ? '?' : v.toFixed(0));
+
+async function measure(what: string, log: (line: string) => void, run: () => Promise<EtlRun>): Promise<Outcome<EtlRun>> {
+  try {
+    const value = await run();
+    log(`  ${what} ${value.rows} rows in ${secs(value.workMs)} s (${((value.rows * 1000) / value.workMs).toFixed(0)} rows/s; process ${secs(value.wallMs)} s), peak RSS ${mb(value.peakRssMb)} MB`);
+    return { value };
+  } catch (err) {
+    const error = err instanceof Error ? err.message : String(err);
+    log(`  ${what} FAILED: ${error}`);
+    return { error };
+  }
+}
+
+/** Each larger size once per side (the 1× figures are the main well ingest's). */
+export async function runWellSizes(plan: SizePlan, sizes: readonly number[] = WELL_SIZES): Promise<WellSizeResult[]> {
+  const results: WellSizeResult[] = [];
+  for (const times of sizes) {
+    const file = path.join(plan.workDir, `well_x${times}.csv`);
+    const rows = await writeRepeatedWellCsv(WELL_CSV, file, times);
+    plan.log(`well ingest at ${times}× the sample (${rows} rows, depths continued)`);
+    const ours = await measure('ours     ', plan.log, async () => {
+      const r = await runOurWellEtl(plan.challenge2, plan.aws, plan.workDir, `bench-x${times}`, { file, key: `bench/well_x${times}.csv` });
+      return { rows: r.rows, workMs: r.workMs, wallMs: r.wallMs, peakRssMb: r.peakRssMb, writeMs: r.summary.phasesMs.write };
+    });
+    const endpoint = plan.aws.dynamodbEndpoint;
+    const reference: Outcome<EtlRun> = !plan.reference
+      ? { skipped: 'not run' }
+      : await measure('reference', plan.log, async () => {
+          if (!endpoint) throw new Error('no DynamoDB endpoint');
+          const r = await runReferenceWell(plan.workDir, endpoint, `bench-x${times}`, file);
+          return { rows: r.report.rows, workMs: r.report.total_s * 1000, wallMs: r.wallMs, peakRssMb: r.peakRssMb, writeMs: r.report.write_s * 1000 };
+        });
+    results.push({ times, rows, ours, reference });
+  }
+  return results;
+}
