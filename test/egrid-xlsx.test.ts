@@ -113,7 +113,7 @@ const FEATURE_ROWS = [
 ].join('');
 
 const FEATURE_EXPECTED: PlantSheetRow[] = [
-  { row: 3, plantId: 1, name: 'Rich Plant', state: 'CA', generation: 100, lat: 34.5, lon: -118.25, fuel: 'GAS & OIL <1> \u00e9A' },
+  { row: 3, plantId: 1, name: 'Rich Plant', state: 'CA', generation: 100, lat: 34.5, lon: -118.25, fuel: 'GAS & OIL <1> \u00c9A' }, // categories are upper-cased, as EPA writes them
   { row: 4, plantId: 2, name: 'Padded', state: 'NV', generation: 12.5, lat: null, lon: null, fuel: null },
   { row: 5, plantId: 3, name: 'Z\u00fcrich A<B & C', state: 'AZ', generation: 1000, lat: 33, lon: -112, fuel: null },
   { row: 9, plantId: 4, name: 'Four', state: 'UT', generation: 75, lat: null, lon: null, fuel: null },
