@@ -166,8 +166,12 @@ define preprocess
 	@echo '$(PREPROCESS_ID)' > $(CHALLENGE_STATE)/preprocess.stamp
 endef
 
+# `make preprocess` on its own: with auto_ingest, waits for the upload's run unless that upload was already
+# preprocessed (then, after a code change say, the ETL runs here).
+UPLOAD_UNPROCESSED = [ ! -e $(CHALLENGE_STATE)/preprocess.stamp ] || [ $(CHALLENGE_STATE)/raw-data.stamp -nt $(CHALLENGE_STATE)/preprocess.stamp ]
 preprocess: $(CHALLENGE_STATE)/raw-data.stamp build
-	$(preprocess)
+	$(if $(and $(ETL_WAIT),$(filter true,$(CFG_auto_ingest))),if $(UPLOAD_UNPROCESSED); then $(ETL_WAIT); else $(LAMBDA_RUN); fi,$(LAMBDA_RUN))
+	@echo '$(PREPROCESS_ID)' > $(CHALLENGE_STATE)/preprocess.stamp
 $(CHALLENGE_STATE)/preprocess.stamp: $(CHALLENGE_STATE)/raw-data.stamp $(BUILD_DIR)/lambda.zip $(BUILD_DIR)/layer.zip $(call FORCE_UNLESS,$(PREPROCESS_ID),$(CHALLENGE_STATE)/preprocess.stamp) | infrastructure
 	$(preprocess)
 
@@ -225,7 +229,8 @@ ETL_WAIT = $(AUTO_INGEST) wait --state-dir $(STATE_DIR) --upload-result $(CHALLE
 
 init-local:
 
-infrastructure: $(CONFIG_MK)
+# The ETL on upload runs the built Lambda: it is built before the bucket is registered for it.
+infrastructure: $(CONFIG_MK) $(BUILD_DIR)/lambda.zip $(BUILD_DIR)/layer.zip
 	$(DAEMON) start --user $(CHALLENGE)
 	$(PLAYBOOK) infrastructure/infrastructure-play.yml
 	@$(TOOL_ENV) $(AUTO_INGEST) register . --state-dir $(STATE_DIR) --lambda $(BUILD_DIR)/lambda.zip --layer $(BUILD_DIR)/layer.zip $(addprefix --env ,$(LAMBDA_ENV))
@@ -243,11 +248,11 @@ stop:
 # When it fails, the service and the emulators are stopped all the same and make clean fails: the buckets,
 # the table and this challenge's records stay for the next make clean.
 clean:
-	if ! { $(DAEMON) start --user $(CHALLENGE) && $(PLAYBOOK) infrastructure/cleanup-play.yml; }; then \
+	if ! { $(DAEMON) start --user $(CHALLENGE) && $(PLAYBOOK) infrastructure/cleanup-play.yml && \
+	       $(AUTO_INGEST) unregister . --state-dir $(STATE_DIR); }; then \
 	  echo "make clean: the cleanup failed (above): stopping this challenge's processes; its stores stay in $(STATE_DIR) until make clean succeeds" >&2; \
 	  $(STOP_SERVICE) || true; $(DAEMON) stop --user $(CHALLENGE) || true; exit 1; \
 	fi
-	$(AUTO_INGEST) unregister . --state-dir $(STATE_DIR)
 	$(STOP_SERVICE)
 	rm -rf $(CHALLENGE_STATE)
 	$(DAEMON) clean --user $(CHALLENGE)

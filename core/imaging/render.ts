@@ -8,6 +8,7 @@
  */
 import type { ImageFrame } from '../well/types';
 import { TABLE_SIZE, type ColorTable } from './colormap';
+import { pixelRange } from './pixel-range';
 
 /** A fixed window of values mapped onto the whole table (lo < hi, or lo = hi: everything at entry 0). */
 export interface ValueWindow {
@@ -25,14 +26,7 @@ export interface ColorMapping {
 }
 
 export function frameValueRange(pixels: Uint8Array): ValueWindow {
-  let lo = 255;
-  let hi = 0;
-  for (let i = 0; i < pixels.length; i++) {
-    const v = pixels[i]!;
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
-  }
-  return { lo, hi };
+  return pixelRange(pixels);
 }
 
 /** Colour-table index of every byte value for this frame. */

@@ -28,6 +28,8 @@ import { catalogKey, entryToAttribute, metadataOf, newVersion, type CatalogEntry
 import type { CatalogReads } from './catalog-reads';
 import { isNamed, queryAllPages, slotKey, wellIdProblem, type WellTable } from './table';
 import type { WellMetadata } from './types';
+import { pixelRange } from '../imaging/pixel-range';
+import type { ValueRange } from './value-range';
 
 /** Rows ready to store: pixels are depthsTenths.length × width bytes. */
 export interface WellRows {
@@ -61,14 +63,9 @@ export interface WellWriterOptions {
 }
 
 /** Smallest and largest byte of the well's stored pixels (the window of `normalize=well`). */
-export function valueRange(pixels: Uint8Array): { valueMin: number; valueMax: number } {
-  let valueMin = 255;
-  let valueMax = 0;
-  for (const v of pixels) {
-    if (v < valueMin) valueMin = v;
-    if (v > valueMax) valueMax = v;
-  }
-  return { valueMin, valueMax };
+export function valueRange(pixels: Uint8Array): ValueRange {
+  const { lo, hi } = pixelRange(pixels);
+  return { valueMin: lo, valueMax: hi };
 }
 
 function* integers(from: number, to: number): Generator<number> {

@@ -6,6 +6,7 @@
  *
  * prints `CFG_<key> := <value>` per key (lists joined with commas).
  */
+import { isCliEntry } from '../cli-entry';
 import path from 'node:path';
 import { loadChallengeConfig, type ChallengeConfig } from '../../core/config';
 import { errorMessage } from '../../core/log';
@@ -30,7 +31,7 @@ function main(argv: string[]): void {
   process.stdout.write(configAsMake(loadChallengeConfig(dir), path.join(dir, 'infrastructure', 'config.yml')));
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(import.meta.filename)) {
+if (isCliEntry(import.meta.url)) {
   try {
     main(process.argv.slice(2));
   } catch (err) {

@@ -4,6 +4,7 @@
  *
  *   tsx infrastructure/tools/examples.ts --challenge-dir DIR --url http://127.0.0.1:8080 [--synthetic]
  */
+import { isCliEntry } from '../cli-entry';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadChallengeConfig, type ChallengeConfig } from '../../core/config';
@@ -87,7 +88,6 @@ async function main(argv: string[]): Promise<void> {
     `${config.challenge} is running: ${base}`,
     `  API docs (Swagger UI): ${base}/docs`,
     `  OpenAPI document:      ${base}/openapi.json`,
-    ...(config.service_routes.includes('imagers') ? [`  Well viewer (page):    ${base}/viewer`] : []),
     ...(values.synthetic ? ['  data: the SYNTHETIC sample (made-up values); set test_data_file in infrastructure/config.yml for the real file'] : []),
     '',
     'Try:',
@@ -99,7 +99,7 @@ async function main(argv: string[]): Promise<void> {
   console.log(out.join('\n'));
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(import.meta.filename)) {
+if (isCliEntry(import.meta.url)) {
   main(process.argv.slice(2)).catch((err: unknown) => {
     console.error(`examples: ${errorMessage(err)}`);
     process.exitCode = 1;

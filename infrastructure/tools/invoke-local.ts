@@ -10,6 +10,7 @@
  *   [--timeout 300] [--memory 1024] [--function-name NAME] [--work-dir DIR] [--keep]
  * prints the JSON result on stdout; a handler error or a timeout exits 1 with the error's message.
  */
+import { isCliEntry } from '../cli-entry';
 import { spawn, type Serializable } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -278,7 +279,7 @@ async function main(): Promise<number> {
   }
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(import.meta.filename)) {
+if (isCliEntry(import.meta.url)) {
   main().then(
     (code) => {
       process.exitCode = code;

@@ -10,6 +10,7 @@
  *     a well-imager CSV: depth,col1..colN from 9000.1 by 0.1, decimals like 224.0, ending with an
  *     empty row, CRLF line ends (as the real file)
  */
+import { isCliEntry } from '../cli-entry';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -196,7 +197,7 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(import.meta.filename)) {
+if (isCliEntry(import.meta.url)) {
   main(process.argv.slice(2)).catch((err: unknown) => {
     console.error(`synthetic: ${errorMessage(err)}`);
     process.exitCode = 1;

@@ -13,7 +13,9 @@ import type { ExecutionContext } from 'ava';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { PROJECT_ROOT } from './shared';
 
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/** Debian's chromium, Ubuntu's chromium-browser, or CHROMIUM_PATH. */
+export const CHROMIUM_PATH =
+  process.env.CHROMIUM_PATH ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((candidate) => existsSync(candidate)) ?? '/usr/bin/chromium';
 export const ARTIFACTS_DIR = path.join(PROJECT_ROOT, 'build', 'test-artifacts');
 
 /** Headless, and nothing that reaches the network on its own (updates, sync, QUIC probes). */
@@ -53,10 +55,10 @@ export interface BrowserSession {
 export function requireChromium(t: ExecutionContext): boolean {
   if (existsSync(CHROMIUM_PATH)) return true;
   if (process.env.CI === 'true') {
-    t.fail(`chromium missing under CI: ${CHROMIUM_PATH} (make init installs it)`);
+    t.fail(`chromium missing under CI: ${CHROMIUM_PATH} (infrastructure/tools/install-test-tools.sh installs it)`);
     return false;
   }
-  t.log(`skipped: no chromium at ${CHROMIUM_PATH} (make init installs it; CHROMIUM_PATH points elsewhere)`);
+  t.log(`skipped: no chromium at ${CHROMIUM_PATH} (infrastructure/tools/install-test-tools.sh installs it; CHROMIUM_PATH points elsewhere)`);
   t.pass();
   return false;
 }

@@ -92,9 +92,13 @@ export function codingFor(req: IncomingMessage, prepared: PreparedResponse): Con
   return prepared.vary.includes('Accept-Encoding') ? negotiateCoding(req.headers) : 'identity';
 }
 
+/** `own` added to a Vary already decided elsewhere (e.g. Origin, by the CORS middleware). */
+export function mergedVary(earlier: OutgoingHttpHeaders[string], own: string): string {
+  return earlier === undefined || earlier === '' ? own : `${String(earlier)}, ${own}`;
+}
+
 function headersOf(prepared: PreparedResponse, coding: ContentCoding, extra: OutgoingHttpHeaders | undefined): OutgoingHttpHeaders {
-  const earlierVary = extra?.vary ?? extra?.Vary; // e.g. Origin, from the CORS middleware
-  const vary = earlierVary === undefined ? prepared.vary : `${String(earlierVary)}, ${prepared.vary}`;
+  const vary = mergedVary(extra?.vary ?? extra?.Vary, prepared.vary);
   const headers: OutgoingHttpHeaders = { ...extra, ETag: codedEtag(prepared.etag, coding), 'Cache-Control': 'no-cache' };
   delete headers.vary;
   if (vary) headers.Vary = vary;

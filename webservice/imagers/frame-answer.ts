@@ -21,7 +21,7 @@ import { createLogger, errorMessage } from '../../core/log';
 import { HttpError } from '../errors';
 import { negotiateCoding, type ContentCoding } from '../http/encoding';
 import { codedEtag, ifNoneMatchHits } from '../http/etag';
-import { prepareResponse } from '../http/prepared';
+import { mergedVary, prepareResponse } from '../http/prepared';
 import { sendPrepared } from '../http/send-prepared';
 import type { MemoryBudget } from './memory-budget';
 
@@ -80,10 +80,15 @@ function compressor(coding: ContentCoding): Transform | undefined {
   return undefined;
 }
 
+/** A frame's Vary, after what the CORS middleware already put there (Origin). */
+function frameVary(res: Response, json: boolean): string {
+  return mergedVary(res.getHeader('Vary'), json ? 'Accept, Accept-Encoding' : 'Accept');
+}
+
 function notModified(req: Request, res: Response, send: FrameToSend): boolean {
   if (!ifNoneMatchHits(req.headers, send.etag)) return false;
   const coding = send.json ? negotiateCoding(req.headers) : 'identity';
-  res.writeHead(304, { ETag: codedEtag(send.etag, coding), 'Cache-Control': 'no-cache', Vary: send.json ? 'Accept, Accept-Encoding' : 'Accept' });
+  res.writeHead(304, { ETag: codedEtag(send.etag, coding), 'Cache-Control': 'no-cache', Vary: frameVary(res, send.json !== undefined) });
   res.end();
   return true;
 }
@@ -92,7 +97,7 @@ function streamLarge(req: Request, res: Response, budget: MemoryBudget, send: Fr
   const { frame, mapping, json } = send;
   const coding = json ? negotiateCoding(req.headers) : 'identity';
   const compress = compressor(coding);
-  const headers: Record<string, string> = { ETag: codedEtag(send.etag, coding), 'Cache-Control': 'no-cache', Vary: json ? 'Accept, Accept-Encoding' : 'Accept' };
+  const headers: Record<string, string> = { ETag: codedEtag(send.etag, coding), 'Cache-Control': 'no-cache', Vary: frameVary(res, json !== undefined) };
   if (json) {
     reserve(budget, res, STREAMED_JSON_BYTES + (compress ? COMPRESSOR_BYTES : 0));
     const { size, chunks } = frameJsonBody(json, frame, mapping);

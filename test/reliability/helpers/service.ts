@@ -31,7 +31,8 @@ export interface RunningService {
 export async function serveBothGroups(aws: AwsSettings, options: ServiceOptions): Promise<RunningService> {
   const cacheDir = options.cacheDir ?? (await mkdtemp(path.join(tmpdir(), 'reliability-cache-')));
   const config: ServiceConfig = {
-    ...serviceConfigFromEnv({ SERVICE_ROUTES: 'plants,imagers', DATAMARTS_BUCKET: options.bucket, TABLE_NAME: options.table, CACHE_DIR: cacheDir }),
+    // Strict freshness (no 1 s window): these tests re-ingest from other processes and read at once.
+    ...serviceConfigFromEnv({ SERVICE_ROUTES: 'plants,imagers', DATAMARTS_BUCKET: options.bucket, TABLE_NAME: options.table, CACHE_DIR: cacheDir, IMAGERS_MAX_STALENESS_MS: '0' }),
     aws,
   };
   const plants = createS3PlantsBackend(config, { revalidateSeconds: options.revalidateSeconds, warm: true });
