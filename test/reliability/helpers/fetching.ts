@@ -4,12 +4,14 @@ export interface Answer {
   status: number;
   contentType: string;
   body: Buffer;
+  /** Where the answer came from, after redirects and the URL's own normalisation (`/a/..` is `/`). */
+  url: string;
 }
 
 export async function get(url: string, headers: Record<string, string> = {}): Promise<Answer> {
   const response = await fetch(url, { headers });
   const body = Buffer.from(await response.arrayBuffer());
-  return { status: response.status, contentType: response.headers.get('content-type') ?? '', body };
+  return { status: response.status, contentType: response.headers.get('content-type') ?? '', body, url: response.url };
 }
 
 /** The `detail` of a `{"detail": "..."}` error body, or undefined when the body is not that shape. */
