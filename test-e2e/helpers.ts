@@ -56,17 +56,7 @@ export function outputFileOf(curlLine: string): string | undefined {
   return /-o (\S+)/.exec(curlLine)?.[1];
 }
 
-export async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: count }, () => new Promise<net.Server>((resolve) => {
-      const server = net.createServer();
-      server.listen(0, '127.0.0.1', () => resolve(server));
-    })),
-  );
-  const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
-  return ports;
-}
+export { freePorts } from '../test/helpers/free-port';
 
 export function portAnswers(port: number): Promise<boolean> {
   return new Promise((resolve) => {
