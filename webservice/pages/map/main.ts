@@ -124,6 +124,7 @@ async function start(): Promise<void> {
       await list.update(plants, new Set(drawn.map((p) => p.plant_id)));
       await zoomed;
       if (controller.signal.aborted) return;
+      performance.mark('plants-complete');
       mapElement.dataset.state = 'ready';
     } catch (err) {
       if (controller.signal.aborted) return;
