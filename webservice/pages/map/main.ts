@@ -39,6 +39,18 @@ function layout(): { header: HTMLElement; mapElement: HTMLElement; aside: HTMLEl
 }
 
 async function start(): Promise<void> {
+  // The data before the map's set-up: a link naming its year starts fetching its plants at once, beside
+  // /years (which decides below whether that year exists).
+  const requested = queryFromUrl(location.search);
+  const firstQuery = (year: number): PlantsQuery => ({
+    year,
+    state: requested.state,
+    topN: requested.topN === 'all' ? undefined : (requested.topN ?? DEFAULT_TOP_N),
+    fuel: requested.fuel,
+  });
+  let early: Promise<MapPlant[]> | undefined = requested.year !== undefined ? fetchPlantsToDraw(firstQuery(requested.year)) : undefined;
+  early?.catch(() => undefined); // a year that does not exist: /years decides below
+  const yearsAnswer = fetchYears();
   const settings = readSettings();
   const { header, mapElement, aside, status } = layout();
   const controls = createControls();
@@ -65,17 +77,7 @@ async function start(): Promise<void> {
   });
   aside.append(list.element);
 
-  // A link naming its year starts fetching the plants at once, beside /years (checked below).
-  const requested = queryFromUrl(location.search);
-  const firstQuery = (year: number): PlantsQuery => ({
-    year,
-    state: requested.state,
-    topN: requested.topN === 'all' ? undefined : (requested.topN ?? DEFAULT_TOP_N),
-    fuel: requested.fuel,
-  });
-  let early: Promise<MapPlant[]> | undefined = requested.year !== undefined ? fetchPlantsToDraw(firstQuery(requested.year)) : undefined;
-  early?.catch(() => undefined); // a year that does not exist: /years decides below
-  const years = await fetchYears();
+  const years = await yearsAnswer;
   if (years.length === 0) {
     status.textContent = 'No data yet: run the ETL (make preprocess) first.';
     return;
