@@ -243,6 +243,8 @@ test('all plants: drawn from a slim answer first, every plant of the API; a popu
   t.false(before.includes(plant.plant_name), `no name yet: ${before}`);
   t.is(await popup.getAttribute('data-details'), 'pending');
   t.true(detailsAsked, 'the details were asked for after the draw');
+  t.is(await page.textContent('aside h2'), '8,955 plants: loading their names…');
+  t.is(await page.locator('aside [data-plant-id]').count(), 0, 'no row without its name');
 
   release();
   await page.waitForSelector('#map[data-state="ready"]', { timeout: 60_000 });

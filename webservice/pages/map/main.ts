@@ -118,6 +118,7 @@ async function start(): Promise<void> {
       // A large selection was drawn from what drawing needs; names, states and shares come now, after the draw.
       if (isTwoStep(query)) {
         status.textContent = `${described} Loading the plants’ names…`;
+        list.waitForNames(plants.length);
         addDetails(plants, await fetchDetails(query, controller.signal));
         if (controller.signal.aborted) return;
         plantsLayer.refreshOpenPopup();

@@ -7,6 +7,8 @@ export interface PlantList {
   element: HTMLElement;
   /** Fills the list; resolves when every row is in (rows past the first screenful go in between frames). */
   update(plants: readonly MapPlant[], drawn: ReadonlySet<number>): Promise<void>;
+  /** Empties the list while the names of `count` plants are on their way. */
+  waitForNames(count: number): void;
 }
 
 /** Rows made before the first paint; the rest follow in slices so a long list never holds the map back. */
@@ -51,12 +53,18 @@ export function createPlantList(onPick: (plantId: number) => void): PlantList {
     return item;
   };
   let generation = 0;
+  const countText = (count: number): string => (count === 1 ? '1 plant' : `${count.toLocaleString('en-US')} plants`);
 
   return {
     element,
+    waitForNames(count) {
+      generation++; // stops the slices of a list being filled
+      caption.textContent = `${countText(count)}: loading their names…`;
+      list.replaceChildren();
+    },
     async update(plants, drawn) {
       const mine = ++generation;
-      caption.textContent = plants.length === 1 ? '1 plant' : `${plants.length.toLocaleString('en-US')} plants`;
+      caption.textContent = countText(plants.length);
       list.replaceChildren(...plants.slice(0, FIRST_ROWS).map((plant) => rowOf(plant, drawn)));
       for (let start = FIRST_ROWS; start < plants.length; start += SLICE_ROWS) {
         await nextFrame();
