@@ -30,6 +30,10 @@ export interface PageLoad {
   plantsDrawn: number;
   /** Bytes on the wire (headers + compressed bodies) of every response finished before the draw. */
   bytesBeforeDraw: number;
+  /** Navigation start to the page being complete (a large selection's details in the list and popups), ms, same run as drawnMs. */
+  completeMs?: number;
+  /** Bytes on the wire of the whole load, the details of a large selection included. */
+  bytesTotal?: number;
 }
 
 export interface Rate {
@@ -98,6 +102,8 @@ async function pageLoad(url: string, runs: number): Promise<PageLoad> {
   const times: number[] = [];
   let plantsDrawn = 0;
   let bytesBeforeDraw = 0;
+  const completes: (number | undefined)[] = [];
+  let bytesTotal = 0;
   for (let run = 0; run < runs; run++) {
     const profile = await mkdtemp(path.join(tmpdir(), 'bench-chromium-'));
     const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_FLAGS, viewport: { width: 1280, height: 800 } });
@@ -105,13 +111,17 @@ async function pageLoad(url: string, runs: number): Promise<PageLoad> {
       const page = context.pages()[0] ?? (await context.newPage());
       await page.goto(url);
       await page.waitForSelector('#map[data-state="ready"]', { timeout: 60_000 });
-      const measured = await page.evaluate<{ drawn: number; bytes: number; count: number }>(`(() => {
+      const measured = await page.evaluate<{ drawn: number; bytes: number; count: number; complete?: number; total: number }>(`(() => {
         const drawn = performance.getEntriesByName('plants-drawn')[0].startTime;
+        const complete = performance.getEntriesByName('plants-complete')[0]?.startTime;
         const entries = [...performance.getEntriesByType('navigation'), ...performance.getEntriesByType('resource')];
         const bytes = entries.filter((e) => e.responseEnd <= drawn).reduce((sum, e) => sum + e.transferSize, 0);
-        return { drawn, bytes, count: Number(document.getElementById('map').dataset.plantsDrawn) };
+        const total = entries.reduce((sum, e) => sum + e.transferSize, 0);
+        return { drawn, bytes, count: Number(document.getElementById('map').dataset.plantsDrawn), complete, total };
       })()`);
       times.push(measured.drawn);
+      completes.push(measured.complete);
+      bytesTotal = measured.total;
       plantsDrawn = measured.count;
       bytesBeforeDraw = measured.bytes;
     } finally {
@@ -119,7 +129,8 @@ async function pageLoad(url: string, runs: number): Promise<PageLoad> {
       await rm(profile, { recursive: true, force: true });
     }
   }
-  return { drawnMs: Math.min(...times), allDrawnMs: times, plantsDrawn, bytesBeforeDraw };
+  const best = times.indexOf(Math.min(...times));
+  return { drawnMs: times[best]!, allDrawnMs: times, plantsDrawn, bytesBeforeDraw, completeMs: completes[best], bytesTotal };
 }
 
 const outcome = async <T>(work: () => Promise<T>): Promise<T | { error: string }> => {
@@ -208,7 +219,8 @@ export function judgeMapTargets(map: MapFigures | undefined): TargetResult[] {
       verdict: complete && all.drawnMs < 1500 ? 'PASS' : 'MISS',
     });
     const first = isLoad(map.defaultPage) ? `; the default page (top 100): ${kb(map.defaultPage.bytesBeforeDraw)}` : '';
-    results.push({ target: '/map: bytes before the first draw < 350 KB compressed (outlines included), all 2018 plants', measured: `${kb(all.bytesBeforeDraw)}${first}`, verdict: all.bytesBeforeDraw < 350 * 1024 ? 'PASS' : 'MISS' });
+    const rest = all.bytesTotal !== undefined ? `; the whole load ${kb(all.bytesTotal)}${all.completeMs !== undefined ? `, complete at ${all.completeMs.toFixed(0)} ms` : ''}` : '';
+    results.push({ target: '/map: bytes before the first draw < 350 KB compressed (outlines included), all 2018 plants', measured: `${kb(all.bytesBeforeDraw)}${rest}${first}`, verdict: all.bytesBeforeDraw < 350 * 1024 ? 'PASS' : 'MISS' });
   } else {
     results.push({ target: '/map page load in headless chromium', measured: all ? `failed: ${all.error}` : 'not run', verdict: 'NOT MEASURED' });
   }

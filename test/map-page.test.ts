@@ -7,6 +7,7 @@ import test, { type ExecutionContext } from 'ava';
 import type { Page } from 'playwright-core';
 import type { PlantRecord } from '../core/egrid/types';
 import { formatMwh, formatShare } from '../webservice/pages/map/format';
+import { stateName } from '../webservice/pages/map/us-states';
 import { startEmulators, type TestEmulators } from './helpers/emulators';
 import { requireShared } from './helpers/shared';
 import { DESKTOP, openBrowser, PHONE, requireChromium, watchExternalRequests, type BrowserSession } from './helpers/browser';
@@ -179,4 +180,107 @@ test('the page shows plant names as text, never as markup', async (t) => {
   const expected = (await apiPlants(env.service, 'year=2018&state=AL&top_n=50')).map((p) => p.plant_name);
   t.deepEqual(names, expected);
   t.is(await page.$$eval('aside .name *', (e) => e.length), 0, 'no element inside a name');
+});
+
+/**
+ * Clicks a plant's marker where it is drawn, even under other markers (8,955 of them overlap): the click
+ * goes to its element with the marker's centre as coordinates, where Leaflet opens the popup.
+ */
+async function clickMarker(page: Page, plantId: number): Promise<void> {
+  const marker = page.locator(`.leaflet-overlay-pane [data-plant-id="${plantId}"]`);
+  const box = await marker.boundingBox();
+  if (!box) throw new Error(`plant ${plantId} is not drawn`);
+  await marker.dispatchEvent('click', { clientX: box.x + box.width / 2, clientY: box.y + box.height / 2, bubbles: true });
+}
+
+/** The /plants requests a page makes, by the query each sends. */
+function plantsRequests(page: Page): URLSearchParams[] {
+  const seen: URLSearchParams[] = [];
+  page.on('request', (request) => {
+    const url = new URL(request.url());
+    if (url.pathname === '/plants') seen.push(url.searchParams);
+  });
+  return seen;
+}
+
+test('a small selection is one GeoJSON answer with every field', async (t) => {
+  const env = await setUp(t);
+  if (!env) return;
+  const browser = await session(t);
+  const { page } = browser;
+  const requests = plantsRequests(page);
+  await page.goto(`${env.service.url}/map?year=2018&state=AL&top_n=4`);
+  await drawn(page);
+  t.deepEqual(requests.map((q) => Object.fromEntries(q)), [{ year: '2018', state: 'AL', top_n: '4', format: 'geojson' }]);
+  t.deepEqual(browser.errors, []);
+});
+
+test('all plants: drawn from a slim answer first, every plant of the API; a popup opened before the details arrive and the list show name, MWh and % once they do', async (t) => {
+  const env = await setUp(t);
+  if (!env) return;
+  const browser = await session(t);
+  const { page } = browser;
+  const requests = plantsRequests(page);
+  // The details (the second step) are held until the draw has been checked and a popup opened.
+  let release: () => void = () => undefined;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  let detailsAsked = false;
+  await page.route(
+    (url) => url.pathname === '/plants' && url.searchParams.get('properties')?.includes('plant_name') === true,
+    async (route) => {
+      detailsAsked = true;
+      await held;
+      await route.continue();
+    },
+  );
+  await page.goto(`${env.service.url}/map?year=2018&top_n=all`);
+  await page.waitForSelector('#map[data-plants-drawn]');
+  const all = await apiPlants(env.service, 'year=2018');
+  t.is(all.length, 8955);
+  const located = all.filter((p) => p.lat !== null && p.lon !== null);
+  t.deepEqual((await markerIds(page)).sort((a, b) => a - b), located.map((p) => p.plant_id).sort((a, b) => a - b), 'every located plant of the API is drawn');
+  t.is(await page.getAttribute('#map', 'data-plants-drawn'), String(located.length));
+  const drawing = Object.fromEntries(requests[0]!);
+  t.deepEqual(drawing, { year: '2018', format: 'geojson', properties: 'fuel,annual_netgen_abs' }, 'drawn from what drawing needs');
+  t.is(await page.getAttribute('#map', 'data-state'), 'loading', 'the details are still on their way');
+
+  // A popup opened now shows what is known, and says the rest is coming.
+  const plant = all[0]!;
+  await clickMarker(page, plant.plant_id);
+  const popup = page.locator('.plant-popup');
+  await popup.waitFor();
+  const before = (await popup.textContent()) ?? '';
+  t.true(before.includes(formatMwh(plant.annual_netgen_abs)), before);
+  t.false(before.includes(plant.plant_name), `no name yet: ${before}`);
+  t.is(await popup.getAttribute('data-details'), 'pending');
+  t.true(detailsAsked, 'the details were asked for after the draw');
+  t.is(await page.textContent('aside h2'), '8,955 plants: loading their names…');
+  t.is(await page.locator('aside [data-plant-id]').count(), 0, 'no row without its name');
+
+  release();
+  await page.waitForSelector('#map[data-state="ready"]', { timeout: 60_000 });
+  const after = (await page.locator('.plant-popup').textContent()) ?? '';
+  for (const expected of [plant.plant_name, stateName(plant.state), formatMwh(plant.annual_netgen_abs), formatShare(plant.annual_netgen_rel)]) {
+    t.true(after.includes(expected), `the open popup now has ${expected}: ${after}`);
+  }
+  t.is(await page.locator('.plant-popup').getAttribute('data-details'), null);
+  t.deepEqual(Object.fromEntries(requests[1]!), { year: '2018', properties: 'plant_id,plant_name,state,annual_netgen_rel' });
+  t.is(requests.length, 2);
+
+  // The list: every plant in the API's order, with name, MWh and share.
+  t.deepEqual(await listIds(page), all.map((p) => p.plant_id));
+  for (const index of [0, 4321, all.length - 1]) {
+    const row = page.locator('aside button[data-plant-id]').nth(index);
+    const text = (await row.textContent()) ?? '';
+    const expected = all[index]!;
+    for (const part of [expected.plant_name, formatMwh(expected.annual_netgen_abs), formatShare(expected.annual_netgen_rel)]) t.true(text.includes(part), `row ${index}: ${part} in ${text}`);
+  }
+  // A popup opened after the details is whole at once.
+  const other = all[100]!;
+  await clickMarker(page, other.plant_id);
+  await page.waitForFunction((name) => document.querySelector('.plant-popup strong')?.textContent === name, other.plant_name);
+  t.true(((await page.locator('.plant-popup').textContent()) ?? '').includes(formatShare(other.annual_netgen_rel)));
+  await drawn(page); // the popup's pan has ended
+  await browser.screenshot('map-all-plants');
+  t.deepEqual(browser.errors, [], 'no console errors');
 });

@@ -236,3 +236,94 @@ test('pages: GET / redirects to /map; /map and its assets are served with ETags 
   }
   t.is((await rawGet(`${env.corsService.url}/map`)).status, 404, 'a service without built pages says so');
 });
+
+/** A record with only these fields of a golden plant, in the datamart's order. */
+const only = (plant: PlantRecord, fields: readonly (keyof PlantRecord)[]): Partial<PlantRecord> => Object.fromEntries(fields.map((field) => [field, plant[field]]));
+
+test('properties keeps only the named fields, in the datamart’s order, with the golden values; combined with the other parameters', async (t) => {
+  const env = await golden(t);
+  if (!env) return;
+  const texas = env.plants.filter((p) => p.state === 'TX').slice(0, 10);
+  const answer = await json<Record<string, unknown>[]>(`${env.service.url}/plants?year=2018&state=TX&top_n=10&properties=annual_netgen_rel,plant_name,plant_id`);
+  t.is(answer.status, 200);
+  t.deepEqual(answer.body, texas.map((p) => only(p, ['plant_id', 'plant_name', 'annual_netgen_rel'])));
+  t.deepEqual(Object.keys(answer.body[0]!), ['plant_id', 'plant_name', 'annual_netgen_rel'], 'the datamart’s order, whatever the order asked');
+  // Every field, one at a time, over every plant of the year.
+  for (const field of ['plant_id', 'plant_name', 'state', 'lat', 'lon', 'fuel', 'annual_netgen_abs', 'annual_netgen_rel'] as const) {
+    const all = await json<Record<string, unknown>[]>(`${env.service.url}/plants?year=2018&properties=${field}`);
+    t.deepEqual(all.body, env.plants.map((p) => only(p, [field])), field);
+  }
+  // With fuel, bbox, state and top_n.
+  const inBox = (p: PlantRecord): boolean => p.lat !== null && p.lon !== null && p.lon >= -107 && p.lon <= -93 && p.lat >= 25 && p.lat <= 37;
+  const nmGas = env.plants.filter((p) => inBox(p) && p.state === 'NM' && p.fuel === 'GAS').slice(0, 3);
+  t.true(nmGas.length === 3);
+  const combined = await json<Record<string, unknown>[]>(`${env.service.url}/plants?year=2018&bbox=-107,25,-93,37&state=nm&fuel=gas&top_n=3&properties=plant_name,fuel`);
+  t.deepEqual(combined.body, nmGas.map((p) => only(p, ['plant_name', 'fuel'])));
+  t.deepEqual((await json<unknown[]>(`${env.service.url}/plants?year=2018&fuel=PLUTONIUM&properties=fuel`)).body, []);
+});
+
+test('properties on GeoJSON: every plant keeps its id and geometry, its properties only the fields named', async (t) => {
+  const env = await golden(t);
+  if (!env) return;
+  type Feature = { type: string; id: number; geometry: { type: string; coordinates: number[] } | null; properties: Record<string, unknown> };
+  const slim = await json<{ type: string; features: Feature[] }>(`${env.service.url}/plants?year=2018&format=geojson&properties=fuel,annual_netgen_abs`);
+  t.is(slim.body.type, 'FeatureCollection');
+  t.is(slim.body.features.length, env.plants.length);
+  t.is(env.plants.length, 8955);
+  slim.body.features.forEach((feature, i) => {
+    const plant = env.plants[i]!;
+    const located = plant.lat !== null && plant.lon !== null;
+    if (feature.id !== plant.plant_id || feature.type !== 'Feature') t.fail(`feature ${i}: id ${feature.id}, expected ${plant.plant_id}`);
+    if (JSON.stringify(feature.geometry) !== JSON.stringify(located ? { type: 'Point', coordinates: [plant.lon, plant.lat] } : null)) t.fail(`feature ${i}: geometry ${JSON.stringify(feature.geometry)}`);
+    if (JSON.stringify(feature.properties) !== JSON.stringify(only(plant, ['fuel', 'annual_netgen_abs']))) t.fail(`feature ${i}: properties ${JSON.stringify(feature.properties)}`);
+  });
+  const full = await rawGet(`${env.service.url}/plants?year=2018&format=geojson`);
+  const slimBytes = await rawGet(`${env.service.url}/plants?year=2018&format=geojson&properties=fuel,annual_netgen_abs`);
+  t.true(slimBytes.body.length < full.body.length * 0.6, `${slimBytes.body.length} of ${full.body.length} bytes`);
+  // Negotiated GeoJSON takes properties too.
+  const negotiated = await rawGet(`${env.service.url}/plants?year=2018&top_n=2&properties=plant_name`, { Accept: 'application/geo+json' });
+  const features = (JSON.parse(negotiated.body.toString()) as { features: Feature[] }).features;
+  t.deepEqual(features.map((f) => f.properties), env.plants.slice(0, 2).map((p) => only(p, ['plant_name'])));
+});
+
+test('properties: an empty list or an unknown name is 400 naming the parameter and the name', async (t) => {
+  const env = await golden(t);
+  if (!env) return;
+  for (const [query, named] of [
+    ['properties=', 'an empty name'],
+    ['properties=plant_id,,fuel', 'an empty name'],
+    ['properties=color', '"color"'],
+    ['properties=Plant_Name', '"Plant_Name"'],
+    ['properties=plant_id,geometry,id&format=geojson', '"geometry", "id"'],
+    ['properties=%3Cb%3E', '"<b>"'],
+  ] as const) {
+    const res = await json<{ detail: string }>(`${env.service.url}/plants?year=2018&${query}`);
+    t.is(res.status, 400, query);
+    t.true(res.body.detail.startsWith('Invalid parameter properties:'), res.body.detail);
+    t.true(res.body.detail.includes(named), `${query}: ${res.body.detail}`);
+    t.true(res.body.detail.includes('plant_id, plant_name, state, lat, lon, fuel, annual_netgen_abs, annual_netgen_rel'), 'the names it takes');
+  }
+});
+
+test('properties: each selection has its own ETag and revalidates to 304; the same fields in any order share one', async (t) => {
+  const env = await golden(t);
+  if (!env) return;
+  const get = (q: string, headers: Record<string, string> = {}) => rawGet(`${env.service.url}/plants?year=2018&top_n=50&format=geojson${q}`, headers);
+  const tags = await Promise.all(['', '&properties=fuel', '&properties=plant_name', '&properties=fuel,plant_name'].map(async (q) => (await get(q)).headers.etag!));
+  t.is(new Set(tags).size, 4, `four selections, four tags: ${tags.join(' ')}`);
+  const reordered = await get('&properties=plant_name,fuel,fuel');
+  t.is(reordered.headers.etag, tags[3], 'order and repetition do not matter');
+  t.deepEqual(reordered.body, (await get('&properties=fuel,plant_name')).body);
+  const every = await get('&properties=annual_netgen_rel,annual_netgen_abs,fuel,lon,lat,state,plant_name,plant_id');
+  t.is(every.headers.etag, tags[0], 'every field is the whole record');
+  t.is((await get('&properties=fuel', { 'If-None-Match': tags[1]! })).status, 304);
+  t.is((await get('&properties=plant_name', { 'If-None-Match': tags[1]! })).status, 200, 'another selection’s tag does not revalidate');
+  // Compressed, and again from the early path: same bytes, same tag, still 304 for its tag.
+  const br = await get('&properties=fuel', { 'Accept-Encoding': 'br' });
+  t.is(br.headers['content-encoding'], 'br');
+  const again = await get('&properties=fuel', { 'Accept-Encoding': 'br' });
+  t.deepEqual(again.body, br.body);
+  t.is(again.headers.etag, br.headers.etag);
+  t.deepEqual(JSON.parse(brotliDecompressSync(br.body).toString()), JSON.parse((await get('&properties=fuel')).body.toString()));
+  t.is((await get('&properties=fuel', { 'Accept-Encoding': 'br', 'If-None-Match': br.headers.etag! })).status, 304);
+});

@@ -5,11 +5,11 @@
  */
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { parquetReadObjects } from 'hyparquet';
-import type { PlantRecord } from './types';
+import { PLANT_FIELDS, type PlantRecord } from './types';
 
 export const DATAMART_SCHEMA_VERSION = 1;
 
-export const DATAMART_COLUMNS = ['plant_id', 'plant_name', 'state', 'lat', 'lon', 'fuel', 'annual_netgen_abs', 'annual_netgen_rel'] as const;
+export const DATAMART_COLUMNS = PLANT_FIELDS;
 
 export function encodeDatamart(plants: readonly PlantRecord[]): Uint8Array {
   const column = <K extends keyof PlantRecord>(key: K): PlantRecord[K][] => plants.map((p) => p[key]);

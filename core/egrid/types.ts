@@ -14,6 +14,11 @@ export interface PlantRecord {
   annual_netgen_rel: number;
 }
 
+/** A PlantRecord's fields in the datamart's (and every answer's) order. */
+export const PLANT_FIELDS = ['plant_id', 'plant_name', 'state', 'lat', 'lon', 'fuel', 'annual_netgen_abs', 'annual_netgen_rel'] as const satisfies readonly (keyof PlantRecord)[];
+
+export type PlantField = (typeof PLANT_FIELDS)[number];
+
 export interface DatamartMetadata {
   schemaVersion: number;
   year: number;

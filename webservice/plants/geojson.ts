@@ -2,7 +2,8 @@
  * Plants as a GeoJSON FeatureCollection (RFC 7946), ready for a map. A plant without usable coordinates
  * keeps its place in the ranking as a feature with `geometry: null` (RFC 7946 §3.2, an unlocated feature).
  */
-import type { PlantRecord } from '../../core/egrid/types';
+import type { PlantField, PlantRecord } from '../../core/egrid/types';
+import { selectFields, type SelectedPlant } from './fields';
 
 export interface PointGeometry {
   type: 'Point';
@@ -10,18 +11,19 @@ export interface PointGeometry {
   coordinates: number[];
 }
 
-export interface PlantFeature {
+/** `Properties`: every field of the plant, or the fields a `properties` selection keeps. */
+export interface PlantFeature<Properties extends SelectedPlant = PlantRecord> {
   type: 'Feature';
   /** The plant id (eGRID ORISPL). */
   id: number;
   /** null when the plant has no usable latitude/longitude. */
   geometry: PointGeometry | null;
-  properties: PlantRecord;
+  properties: Properties;
 }
 
-export interface PlantFeatureCollection {
+export interface PlantFeatureCollection<Properties extends SelectedPlant = PlantRecord> {
   type: 'FeatureCollection';
-  features: PlantFeature[];
+  features: PlantFeature<Properties>[];
 }
 
 const usable = (value: number | null, limit: number): value is number => value !== null && Number.isFinite(value) && Math.abs(value) <= limit;
@@ -31,9 +33,10 @@ export function plantGeometry(plant: PlantRecord): PointGeometry | null {
   return { type: 'Point', coordinates: [plant.lon, plant.lat] };
 }
 
-export function plantsToGeoJson(plants: readonly PlantRecord[]): PlantFeatureCollection {
+/** The plants as features; with `fields`, each feature's properties keep only those (id and geometry stay). */
+export function plantsToGeoJson(plants: readonly PlantRecord[], fields?: readonly PlantField[]): PlantFeatureCollection<SelectedPlant> {
   return {
     type: 'FeatureCollection',
-    features: plants.map((plant) => ({ type: 'Feature', id: plant.plant_id, geometry: plantGeometry(plant), properties: plant })),
+    features: plants.map((plant) => ({ type: 'Feature', id: plant.plant_id, geometry: plantGeometry(plant), properties: selectFields(plant, fields) })),
   };
 }

@@ -1,5 +1,6 @@
 /** The checks and defaults the plant routes share: which year, which state, which format. */
 import type { Request } from 'express';
+import { PLANT_FIELDS, type PlantField } from '../../core/egrid/types';
 import { badRequest, notFound } from '../errors';
 import type { PlantsBackend } from './backend';
 import { plantsViewOf, type BoundingBox, type PlantsFormat, type PlantsView } from './plants-view';
@@ -56,6 +57,24 @@ export function parseBbox(bbox: string | undefined): BoundingBox | undefined {
   if (Math.abs(minLat) > 90 || Math.abs(maxLat) > 90) fail('latitudes must be within -90..90');
   if (minLat > maxLat) fail('minLat is above maxLat');
   return [minLon, minLat, maxLon, maxLat];
+}
+
+const FIELD_NAMES: ReadonlySet<string> = new Set(PLANT_FIELDS);
+
+/**
+ * `properties=plant_id,fuel` (OGC API – Features' name): the fields each record or feature keeps, in the
+ * datamart's order whatever the order asked (so equal selections share one answer and one tag); undefined
+ * when absent or naming every field. 400 naming the parameter for an empty list or an unknown name.
+ */
+export function parseProperties(properties: string | undefined): readonly PlantField[] | undefined {
+  if (properties === undefined) return undefined;
+  const expected = `expected a comma-separated list of ${PLANT_FIELDS.join(', ')} (got ${JSON.stringify(properties)})`;
+  const names = properties.split(',').map((name) => name.trim());
+  if (names.some((name) => name === '')) throw badRequest(`Invalid parameter properties: an empty name; ${expected}`);
+  const unknown = names.filter((name) => !FIELD_NAMES.has(name));
+  if (unknown.length > 0) throw badRequest(`Invalid parameter properties: unknown propert${unknown.length === 1 ? 'y' : 'ies'} ${unknown.map((name) => JSON.stringify(name)).join(', ')}; ${expected}`);
+  const chosen = PLANT_FIELDS.filter((field) => names.includes(field));
+  return chosen.length === PLANT_FIELDS.length ? undefined : chosen;
 }
 
 export const GEOJSON_TYPE = 'application/geo+json';

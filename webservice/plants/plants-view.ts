@@ -6,10 +6,11 @@
  * Views are memoised by the identity of the plants array a backend returns, so any PlantsBackend gets
  * them, and a backend that keeps its array until the datamart changes pays the precomputation once.
  */
-import type { PlantRecord } from '../../core/egrid/types';
+import type { PlantField, PlantRecord } from '../../core/egrid/types';
 import { sumByState } from '../../core/egrid/transform';
 import { SizeBoundedLru } from '../cache/lru-index';
 import { plantsToGeoJson } from './geojson';
+import { selectFields } from './fields';
 import { strongEtag } from '../http/etag';
 import { prepareResponse, type PreparedResponse } from '../http/prepared';
 import { randomUUID } from 'node:crypto';
@@ -46,6 +47,8 @@ export interface PlantsSelection {
   /** undefined for all plants. */
   topN?: number;
   format: PlantsFormat;
+  /** The fields each record (JSON) or feature's properties (GeoJSON) keep, in the datamart's order; undefined for all. */
+  properties?: readonly PlantField[];
 }
 
 export interface PlantsView {
@@ -155,15 +158,19 @@ function buildView(plants: readonly PlantRecord[], version: string): PlantsView 
     states,
     body(selection) {
       const list = select(selection);
-      // The answer is fixed by what selects it; top_n only by how many plants it keeps.
-      const key = `${selection.format}|${selection.state ?? ''}|${selection.fuel ?? ''}|${selection.bbox?.join(',') ?? ''}|${list.length}`;
+      // The answer is fixed by what selects it; top_n only by how many plants it keeps. The field list is
+      // last and only there when given, so answers without it keep the tags they had.
+      const fields = selection.properties === undefined ? '' : `|${selection.properties.join(',')}`;
+      const key = `${selection.format}|${selection.state ?? ''}|${selection.fuel ?? ''}|${selection.bbox?.join(',') ?? ''}|${list.length}${fields}`;
       const cached = bodies.get(key);
       if (cached) {
         bodyLru.touch(key);
         return cached;
       }
       const geojson = selection.format === 'geojson';
-      const json = Buffer.from(JSON.stringify(geojson ? plantsToGeoJson(list) : list));
+      const { properties } = selection;
+      const answer = geojson ? plantsToGeoJson(list, properties) : properties === undefined ? list : list.map((plant) => selectFields(plant, properties));
+      const json = Buffer.from(JSON.stringify(answer));
       const body = prepareResponse(json, geojson ? GEOJSON_CONTENT_TYPE : JSON_TYPE, strongEtag(version, `plants|${key}`));
       // Held with room for its compressed copies (a fraction of the JSON).
       const held = Math.ceil(json.length * 1.3);

@@ -1,12 +1,12 @@
 /** The legend: fuel colours (with each category's plant count in the selection) and the marker size scale. */
 import L from 'leaflet';
-import type { PlantRecord } from './api';
+import type { MapPlant } from './api';
 import { fuelColor, fuelName } from './fuel-style';
 import { formatCompactMwh } from './format';
 import { MAX_RADIUS, radiusFor } from './plants-layer';
 
 export interface Legend {
-  update(plants: readonly PlantRecord[], largest: number): void;
+  update(plants: readonly Pick<MapPlant, 'fuel'>[], largest: number): void;
 }
 
 function swatch(color: string, size: number): HTMLElement {

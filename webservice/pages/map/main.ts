@@ -6,7 +6,7 @@
 import 'leaflet/dist/leaflet.css';
 import './map.css';
 import L from 'leaflet';
-import { fetchFuels, fetchPlants, fetchStates, fetchYears, type PlantsQuery } from './api';
+import { fetchDetails, fetchFuels, fetchPlantsToDraw, fetchStates, fetchYears, isTwoStep, type MapPlant, type PlantDetails, type PlantsQuery } from './api';
 import { createControls, DEFAULT_TOP_N, queryFromUrl, urlFor } from './controls';
 import { createLegend } from './legend';
 import { drawOutlines, type Outlines } from './outlines';
@@ -39,6 +39,18 @@ function layout(): { header: HTMLElement; mapElement: HTMLElement; aside: HTMLEl
 }
 
 async function start(): Promise<void> {
+  // The data before the map's set-up: a link naming its year starts fetching its plants at once, beside
+  // /years (which decides below whether that year exists).
+  const requested = queryFromUrl(location.search);
+  const firstQuery = (year: number): PlantsQuery => ({
+    year,
+    state: requested.state,
+    topN: requested.topN === 'all' ? undefined : (requested.topN ?? DEFAULT_TOP_N),
+    fuel: requested.fuel,
+  });
+  let early: Promise<MapPlant[]> | undefined = requested.year !== undefined ? fetchPlantsToDraw(firstQuery(requested.year)) : undefined;
+  early?.catch(() => undefined); // a year that does not exist: /years decides below
+  const yearsAnswer = fetchYears();
   const settings = readSettings();
   const { header, mapElement, aside, status } = layout();
   const controls = createControls();
@@ -65,17 +77,7 @@ async function start(): Promise<void> {
   });
   aside.append(list.element);
 
-  // A link naming its year starts fetching the plants at once, beside /years (checked below).
-  const requested = queryFromUrl(location.search);
-  const firstQuery = (year: number): PlantsQuery => ({
-    year,
-    state: requested.state,
-    topN: requested.topN === 'all' ? undefined : (requested.topN ?? DEFAULT_TOP_N),
-    fuel: requested.fuel,
-  });
-  let early: ReturnType<typeof fetchPlants> | undefined = requested.year !== undefined ? fetchPlants(firstQuery(requested.year)) : undefined;
-  early?.catch(() => undefined); // a year that does not exist: /years decides below
-  const years = await fetchYears();
+  const years = await yearsAnswer;
   if (years.length === 0) {
     status.textContent = 'No data yet: run the ETL (make preprocess) first.';
     return;
@@ -92,25 +94,40 @@ async function start(): Promise<void> {
     if (bounds) map.flyToBounds(bounds, { padding: [16, 16], duration: 0.4, maxZoom: 9 });
   };
 
+  /** The details of a large selection, added to its plants; those the answer lacks keep none. */
+  const addDetails = (plants: MapPlant[], details: ReadonlyMap<number, PlantDetails>): void => {
+    for (const plant of plants) Object.assign(plant, details.get(plant.plant_id));
+  };
+
   const load = async (zoom: boolean): Promise<void> => {
     loading?.abort();
     const controller = (loading = new AbortController());
     mapElement.dataset.state = 'loading';
     status.textContent = 'Loading…';
     try {
-      const collection = await (early ?? fetchPlants(query, controller.signal));
+      const plants = await (early ?? fetchPlantsToDraw(query, controller.signal));
       early = undefined;
+      if (controller.signal.aborted) return;
       performance.mark('plants-fetched');
-      const drawn = plantsLayer.draw(collection);
-      const plants = collection.features.map((f) => f.properties);
+      const drawn = plantsLayer.draw(plants);
       legend.update(plants, plantsLayer.largest());
-      status.textContent = describeSelection(query, plants.length, drawn.length);
+      const described = describeSelection(query, plants.length, drawn.length);
       mapElement.dataset.plantsDrawn = String(drawn.length);
       performance.mark('plants-drawn');
       const zoomed = zoom ? zoomTo(query.state) : Promise.resolve();
+      // A large selection was drawn from what drawing needs; names, states and shares come now, after the draw.
+      if (isTwoStep(query)) {
+        status.textContent = `${described} Loading the plants’ names…`;
+        list.waitForNames(plants.length);
+        addDetails(plants, await fetchDetails(query, controller.signal));
+        if (controller.signal.aborted) return;
+        plantsLayer.refreshOpenPopup();
+      }
+      status.textContent = described;
       await list.update(plants, new Set(drawn.map((p) => p.plant_id)));
       await zoomed;
       if (controller.signal.aborted) return;
+      performance.mark('plants-complete');
       mapElement.dataset.state = 'ready';
     } catch (err) {
       if (controller.signal.aborted) return;

@@ -1,12 +1,14 @@
 /** The list beside the map: the same plants, best first; a row is a button that shows its plant on the map. */
-import type { PlantRecord } from './api';
+import type { MapPlant } from './api';
 import { fuelColor, fuelName } from './fuel-style';
 import { formatMwh, formatShare } from './format';
 
 export interface PlantList {
   element: HTMLElement;
   /** Fills the list; resolves when every row is in (rows past the first screenful go in between frames). */
-  update(plants: readonly PlantRecord[], drawn: ReadonlySet<number>): Promise<void>;
+  update(plants: readonly MapPlant[], drawn: ReadonlySet<number>): Promise<void>;
+  /** Empties the list while the names of `count` plants are on their way. */
+  waitForNames(count: number): void;
 }
 
 /** Rows made before the first paint; the rest follow in slices so a long list never holds the map back. */
@@ -27,7 +29,7 @@ export function createPlantList(onPick: (plantId: number) => void): PlantList {
     if (button) onPick(Number(button.getAttribute('data-plant-id')));
   });
 
-  const rowOf = (plant: PlantRecord, drawn: ReadonlySet<number>): HTMLLIElement => {
+  const rowOf = (plant: MapPlant, drawn: ReadonlySet<number>): HTMLLIElement => {
     const item = document.createElement('li');
     const button = document.createElement('button');
     button.type = 'button';
@@ -40,21 +42,29 @@ export function createPlantList(onPick: (plantId: number) => void): PlantList {
     dot.title = fuelName(plant.fuel);
     const name = document.createElement('span');
     name.className = 'name';
-    name.textContent = plant.plant_name;
+    // A plant without details: the datamart changed between a large selection's two steps.
+    name.textContent = plant.plant_name ?? `Plant ${plant.plant_id}`;
     const detail = document.createElement('span');
     detail.className = 'detail';
-    detail.textContent = `${plant.state} · ${formatMwh(plant.annual_netgen_abs)} · ${formatShare(plant.annual_netgen_rel)} of state`;
+    const share = plant.annual_netgen_rel === undefined ? '–' : formatShare(plant.annual_netgen_rel);
+    detail.textContent = `${plant.state ?? '–'} · ${formatMwh(plant.annual_netgen_abs)} · ${share} of state`;
     button.append(dot, name, detail);
     item.append(button);
     return item;
   };
   let generation = 0;
+  const countText = (count: number): string => (count === 1 ? '1 plant' : `${count.toLocaleString('en-US')} plants`);
 
   return {
     element,
+    waitForNames(count) {
+      generation++; // stops the slices of a list being filled
+      caption.textContent = `${countText(count)}: loading their names…`;
+      list.replaceChildren();
+    },
     async update(plants, drawn) {
       const mine = ++generation;
-      caption.textContent = plants.length === 1 ? '1 plant' : `${plants.length.toLocaleString('en-US')} plants`;
+      caption.textContent = countText(plants.length);
       list.replaceChildren(...plants.slice(0, FIRST_ROWS).map((plant) => rowOf(plant, drawn)));
       for (let start = FIRST_ROWS; start < plants.length; start += SLICE_ROWS) {
         await nextFrame();

@@ -3,7 +3,7 @@
  * annual net generation, coloured by fuel category; each circle's element carries data-plant-id.
  */
 import L from 'leaflet';
-import type { PlantFeatureCollection, PlantRecord } from './api';
+import type { MapPlant } from './api';
 import { fuelColor } from './fuel-style';
 import { plantPopup } from './popup';
 
@@ -16,7 +16,9 @@ export const radiusFor = (generation: number, largest: number): number =>
 
 export interface PlantsLayer {
   /** Replaces the drawn plants; returns those drawn (plants without coordinates are listed, not drawn). */
-  draw(collection: PlantFeatureCollection): PlantRecord[];
+  draw(plants: readonly MapPlant[]): MapPlant[];
+  /** Rebuilds an open popup from its plant as it is now (after the plants' details arrived). */
+  refreshOpenPopup(): void;
   /** Pans to a plant and opens its popup; false when it is not drawn. */
   show(plantId: number): boolean;
   bounds(): L.LatLngBounds | undefined;
@@ -30,16 +32,15 @@ export function createPlantsLayer(map: L.Map): PlantsLayer {
   let largestDrawn = 0;
 
   return {
-    draw(collection) {
+    draw(plants) {
       group.clearLayers();
       markers.clear();
-      const drawn: PlantRecord[] = [];
-      largestDrawn = collection.features.reduce((max, f) => Math.max(max, f.properties.annual_netgen_abs), 0);
+      const drawn: MapPlant[] = [];
+      largestDrawn = plants.reduce((max, plant) => Math.max(max, plant.annual_netgen_abs), 0);
       // Largest first, so small plants are drawn on top and stay clickable.
-      for (const feature of collection.features) {
-        if (!feature.geometry) continue;
-        const [lon, lat] = feature.geometry.coordinates as [number, number];
-        const plant = feature.properties;
+      for (const plant of plants) {
+        const { lat, lon } = plant;
+        if (lat === null || lon === null) continue;
         const marker = L.circleMarker([lat, lon], {
           renderer,
           radius: radiusFor(plant.annual_netgen_abs, largestDrawn),
@@ -48,6 +49,7 @@ export function createPlantsLayer(map: L.Map): PlantsLayer {
           fillColor: fuelColor(plant.fuel),
           fillOpacity: 0.78,
         });
+        // Made on each opening (and refresh), from the plant as it is then: details may come after the draw.
         marker.bindPopup(() => plantPopup(plant), { autoPanPadding: [24, 24] });
         markers.set(plant.plant_id, marker);
         drawn.push(plant);
@@ -68,6 +70,11 @@ export function createPlantsLayer(map: L.Map): PlantsLayer {
       map.setView(marker.getLatLng(), Math.max(map.getZoom(), 7));
       marker.openPopup();
       return true;
+    },
+    refreshOpenPopup() {
+      for (const marker of markers.values()) {
+        if (marker.isPopupOpen()) marker.getPopup()?.update();
+      }
     },
     bounds: () => (markers.size > 0 ? group.getBounds() : undefined),
     largest: () => largestDrawn,

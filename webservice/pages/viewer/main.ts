@@ -5,18 +5,13 @@
  * Data comes only from the public API.
  */
 import './viewer.css';
+import { getJson } from '../common/get-json';
 import { Controls } from './controls';
 import { Legend, tableOf, type WellValues } from './legend';
 import { depthText, Strip } from './strip';
 import { clampView, queryOfState, stateFromQuery, type ViewState, type WellRange } from './view-state';
 
 type Well = WellRange & WellValues;
-
-async function getJson<T>(path: string): Promise<T> {
-  const res = await fetch(path, { headers: { Accept: 'application/json' } });
-  if (!res.ok) throw new Error(`${path} answered ${res.status}`);
-  return (await res.json()) as T;
-}
 
 function problemOf(state: ViewState): string | undefined {
   if (state.normalize === 'fixed' && !(state.vmin >= 0 && state.vmax <= 255 && state.vmin < state.vmax)) return 'The fixed window needs 0 ≤ min value < max value ≤ 255.';
