@@ -7,11 +7,10 @@
  */
 import test from 'ava';
 import { execFile } from 'node:child_process';
-import { chmodSync, copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { PROJECT_ROOT as ROOT } from './helpers/shared';
+import { challengeCopy, cleanEnv } from './helpers/aws-make-workspace';
 
 const run = promisify(execFile);
 
@@ -26,18 +25,9 @@ interface Workspace {
   touch(file: string, secondsFromNow: number): void;
 }
 
-function cleanEnv(): NodeJS.ProcessEnv {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(AWS_|S3_|EC2_|DYNAMODB_|LAMBDA_|MAKE)/.test(k)));
-  return { ...env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
-}
-
 async function workspace(t: { teardown(fn: () => void): void }): Promise<Workspace> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'aws-preprocess-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  copyFileSync(path.join(ROOT, 'Makefile'), path.join(dir, 'Makefile'));
-  for (const entry of ['infrastructure', 'core', 'node_modules', 'package.json', 'tsconfig.json']) symlinkSync(path.join(ROOT, entry), path.join(dir, entry));
-  const challenge = path.join(dir, 'challenge-1');
-  cpSync(path.join(ROOT, 'challenge-1'), challenge, { recursive: true, filter: (src) => !src.includes(`${path.sep}build`) && !src.endsWith('salt.yml') });
+  const challenge = challengeCopy(t, 'aws-preprocess-');
+  const dir = path.dirname(challenge);
   writeFileSync(path.join(challenge, 'infrastructure', 'salt.yml'), 'salt: "test1"\n');
   // Built artifacts, older than anything made below.
   const build = path.join(dir, 'build');
@@ -85,15 +75,18 @@ async function workspace(t: { teardown(fn: () => void): void }): Promise<Workspa
   };
 }
 
+/** With auto_ingest: the function and its notification made before the upload, then the notified run waited for. */
+const DEPLOY_UPLOAD_WAIT = [
+  'playbook infrastructure/infrastructure-play.yml',
+  'lambda-deploy.ts deploy',
+  'playbook infrastructure/infrastructure-play.yml --tags notification',
+  'upload.ts',
+  'etl-wait.ts',
+];
+
 test('make TARGET=aws with auto_ingest: the function and the notification exist before the upload, and preprocess waits for the notified run instead of invoking (one upload, one run)', async (t) => {
   const ws = await workspace(t);
-  t.deepEqual(await ws.make(), [
-    'playbook infrastructure/infrastructure-play.yml',
-    'lambda-deploy.ts deploy',
-    'playbook infrastructure/infrastructure-play.yml --tags notification',
-    'upload.ts',
-    'etl-wait.ts',
-  ]);
+  t.deepEqual(await ws.make(), DEPLOY_UPLOAD_WAIT);
   // Nothing changed: nothing to upload, run or wait for.
   t.deepEqual(await ws.make(), ['playbook infrastructure/infrastructure-play.yml']);
   // New data: uploaded to the deployed function's notification, and its run waited for.
@@ -101,22 +94,16 @@ test('make TARGET=aws with auto_ingest: the function and the notification exist 
   t.deepEqual(await ws.make(), ['playbook infrastructure/infrastructure-play.yml', 'upload.ts', 'etl-wait.ts']);
   // New code only: redeployed, then invoked on the object already there (no upload to wait for).
   ws.touch(path.join(ws.challenge, '..', 'build', 'lambda.zip'), 5);
-  t.deepEqual(await ws.make(), ['playbook infrastructure/infrastructure-play.yml', 'lambda-deploy.ts deploy', 'playbook infrastructure/infrastructure-play.yml --tags notification', 'lambda-deploy.ts run']);
+  t.deepEqual(await ws.make(), [...DEPLOY_UPLOAD_WAIT.slice(0, 3), 'lambda-deploy.ts run']);
   // New code and new data: deployed before the upload, so the notified run is the new code's; waited for.
   ws.touch(path.join(ws.challenge, '..', 'build', 'lambda.zip'), 10);
   ws.touch(ws.data, 10);
-  t.deepEqual(await ws.make(), [
-    'playbook infrastructure/infrastructure-play.yml',
-    'lambda-deploy.ts deploy',
-    'playbook infrastructure/infrastructure-play.yml --tags notification',
-    'upload.ts',
-    'etl-wait.ts',
-  ]);
+  t.deepEqual(await ws.make(), DEPLOY_UPLOAD_WAIT);
 });
 
 test('make preprocess TARGET=aws on its own waits for the upload\'s run while that upload is unprocessed, and invokes once it was', async (t) => {
   const ws = await workspace(t);
-  t.deepEqual(await ws.make('raw-data'), ['playbook infrastructure/infrastructure-play.yml', 'lambda-deploy.ts deploy', 'playbook infrastructure/infrastructure-play.yml --tags notification', 'upload.ts']);
+  t.deepEqual(await ws.make('raw-data'), DEPLOY_UPLOAD_WAIT.slice(0, -1));
   t.deepEqual((await ws.make('preprocess')).at(-1), 'etl-wait.ts');
   t.deepEqual((await ws.make('preprocess')).at(-1), 'lambda-deploy.ts run');
 });
@@ -127,11 +114,5 @@ test('make TARGET=aws with auto_ingest: false invokes the function synchronously
   writeFileSync(config, readFileSync(config, 'utf8').replace(/^auto_ingest: true$/m, 'auto_ingest: false'));
   t.regex(readFileSync(config, 'utf8'), /^auto_ingest: false$/m);
   await ws.configure();
-  t.deepEqual(await ws.make(), [
-    'playbook infrastructure/infrastructure-play.yml',
-    'lambda-deploy.ts deploy',
-    'playbook infrastructure/infrastructure-play.yml --tags notification',
-    'upload.ts',
-    'lambda-deploy.ts run',
-  ]);
+  t.deepEqual(await ws.make(), [...DEPLOY_UPLOAD_WAIT.slice(0, -1), 'lambda-deploy.ts run']);
 });
