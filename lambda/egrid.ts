@@ -6,27 +6,25 @@
  */
 import { runEgridEtl, type EgridEtlSummary } from '../core/egrid/etl';
 import { invocationS3Client } from './clients';
-import { createLogger } from '../core/log';
 import { isNotification, sourceObjects } from './events';
-import { runEachObject, type InvocationContext } from './run-records';
-
-const logger = createLogger('lambda-egrid');
+import { recordingRuns } from './run-records';
 
 export type EgridHandlerResult = EgridEtlSummary | { results: EgridEtlSummary[] };
 
-export const handler = async (event: unknown, context?: InvocationContext): Promise<EgridHandlerResult> => {
+/** Each run on upload is recorded for make (run-records.ts). */
+export const handler = recordingRuns(async (event: unknown): Promise<EgridHandlerResult> => {
   const datamartsBucket = process.env.DATAMARTS_BUCKET;
   if (!datamartsBucket) throw new Error('environment variable DATAMARTS_BUCKET is not set');
   const objects = sourceObjects(event);
   const year = yearOfEvent(event);
   const s3 = invocationS3Client();
-  // A notification may arrive late or twice: it never replaces a datamart made from a later upload.
-  const onlyIfNewer = isNotification(event);
-  const results = await runEachObject(objects, context, { s3, logger }, (object) =>
-    runEgridEtl(s3, { sourceBucket: object.bucket, sourceKey: object.key, datamartsBucket, year, onlyIfNewer }),
-  );
+  const results: EgridEtlSummary[] = [];
+  for (const object of objects) {
+    // A notification may arrive late or twice: it never replaces a datamart made from a later upload.
+    results.push(await runEgridEtl(s3, { sourceBucket: object.bucket, sourceKey: object.key, datamartsBucket, year, onlyIfNewer: isNotification(event) }));
+  }
   return results.length === 1 ? results[0] : { results };
-};
+}, (results) => ({ results: results.flatMap((r) => ('results' in r ? r.results : [r])) }));
 
 /** The event's optional `year` (a number or a numeric string, as the original accepted). */
 export function yearOfEvent(event: unknown): number | undefined {

@@ -1,16 +1,20 @@
 /**
- * Runs the ETL on each object of an event and, for the objects a notification names, records each run
- * (core/etl-runs: running, then succeeded with the result or failed with the error) in the object's
- * bucket, for `make preprocess` to wait on (SPEC §6.3). A failed run is recorded, then its error is
- * rethrown: the invocation fails as before, so Lambda's own retries and failure destinations still apply.
- * Objects under the records' prefix are never ETL input (a raw key suffix like `.json` would otherwise let
- * a record notify the ETL): they are skipped.
+ * Records each run on upload (SPEC §6.3): wraps an ETL handler so that every S3-event record of a
+ * notification runs on its own and leaves a run record (core/etl-runs: running, then succeeded with the
+ * result or failed with the error) in the object's bucket, for `make preprocess` to wait on. Any error of
+ * the run (configuration, event, ETL) is recorded, then rethrown: the invocation fails as before, so
+ * Lambda's own retries and failure destinations still apply. A direct event (`{bucket, key}`, what a
+ * synchronous invoke sends) runs as it is, unrecorded: its caller gets the answer. Objects under the
+ * records' prefix are never ETL input (a raw key suffix like `.json` would otherwise let a record notify
+ * the ETL): they are skipped.
  */
-import type { S3Client } from '@aws-sdk/client-s3';
-import { isRunRecordKey, type EtlRunRecord } from '../core/etl-runs/record';
+import { isRunRecordKey, type EtlRunRecord, type NotifiedObject } from '../core/etl-runs/record';
 import { writeRunRecord } from '../core/etl-runs/write';
-import type { Logger } from '../core/log';
-import type { SourceObject } from './events';
+import { createLogger } from '../core/log';
+import { invocationS3Client } from './clients';
+import { isNotification, sourceObjects } from './events';
+
+const logger = createLogger('run-records');
 
 /** The fields of Lambda's context object the records use (lambda-local provides them too). */
 export interface InvocationContext {
@@ -18,42 +22,49 @@ export interface InvocationContext {
   functionName?: string;
 }
 
-export async function runEachObject<T>(
-  objects: SourceObject[],
-  context: InvocationContext | undefined,
-  io: { s3: S3Client; logger: Logger },
-  run: (object: SourceObject) => Promise<T>,
-): Promise<T[]> {
-  const results: T[] = [];
-  for (const object of objects) {
-    if (isRunRecordKey(object.key)) {
-      io.logger.info('skipped: an ETL run record, not input', { bucket: object.bucket, key: object.key });
-      continue;
+export type EtlHandler<R> = (event: unknown, context?: InvocationContext) => Promise<R>;
+
+/**
+ * `combine` makes one answer of several records' results (S3 sends one record per event; a hand-made
+ * event may carry more, or only skipped ones).
+ */
+export function recordingRuns<R>(run: (event: unknown) => Promise<R>, combine: (results: R[]) => R): EtlHandler<R> {
+  return async (event, context) => {
+    if (!isNotification(event)) return run(event);
+    const results: R[] = [];
+    for (const record of (event as { Records: unknown[] }).Records) {
+      const single = { ...(event as object), Records: [record] };
+      const [object] = sourceObjects(single);
+      if (isRunRecordKey(object!.key)) {
+        logger.info('skipped: an ETL run record, not input', { bucket: object!.bucket, key: object!.key });
+        continue;
+      }
+      results.push(object!.notified ? await recorded(object!.notified, context, () => run(single)) : await run(single));
     }
-    if (!object.notified) {
-      results.push(await run(object));
-      continue;
-    }
-    const started = Date.now();
-    const running: EtlRunRecord = {
-      ...object.notified,
-      status: 'running',
-      ...(context?.awsRequestId ? { requestId: context.awsRequestId } : {}),
-      ...(context?.functionName ? { functionName: context.functionName } : {}),
-      startedAt: new Date(started).toISOString(),
-    };
-    await writeRunRecord(io.s3, running, io.logger);
-    const ended = (): Pick<EtlRunRecord, 'finishedAt' | 'durationMs'> => ({ finishedAt: new Date().toISOString(), durationMs: Date.now() - started });
-    let result: T;
-    try {
-      result = await run(object);
-    } catch (err) {
-      const error = err instanceof Error ? { errorType: err.name, errorMessage: err.message } : { errorType: 'Error', errorMessage: String(err) };
-      await writeRunRecord(io.s3, { ...running, status: 'failed', ...ended(), error }, io.logger);
-      throw err;
-    }
-    await writeRunRecord(io.s3, { ...running, status: 'succeeded', ...ended(), result }, io.logger);
-    results.push(result);
+    return results.length === 1 ? results[0]! : combine(results);
+  };
+}
+
+async function recorded<R>(object: NotifiedObject, context: InvocationContext | undefined, run: () => Promise<R>): Promise<R> {
+  const s3 = invocationS3Client();
+  const started = Date.now();
+  const running: EtlRunRecord = {
+    ...object,
+    status: 'running',
+    ...(context?.awsRequestId ? { requestId: context.awsRequestId } : {}),
+    ...(context?.functionName ? { functionName: context.functionName } : {}),
+    startedAt: new Date(started).toISOString(),
+  };
+  await writeRunRecord(s3, running, logger);
+  const ended = (): Pick<EtlRunRecord, 'finishedAt' | 'durationMs'> => ({ finishedAt: new Date().toISOString(), durationMs: Date.now() - started });
+  let result: R;
+  try {
+    result = await run();
+  } catch (err) {
+    const error = err instanceof Error ? { errorType: err.name, errorMessage: err.message } : { errorType: 'Error', errorMessage: String(err) };
+    await writeRunRecord(s3, { ...running, status: 'failed', ...ended(), error }, logger);
+    throw err;
   }
-  return results;
+  await writeRunRecord(s3, { ...running, status: 'succeeded', ...ended(), result }, logger);
+  return result;
 }

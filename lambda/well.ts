@@ -9,7 +9,7 @@ import { DEFAULT_IMAGES_SIZE, ingestWell, type IngestSummary } from '../core/wel
 import { WellStore } from '../core/well/store';
 import { invocationDynamoClient, invocationS3Client } from './clients';
 import { sourceObjects } from './events';
-import { runEachObject, type InvocationContext } from './run-records';
+import { recordingRuns } from './run-records';
 
 const logger = createLogger('lambda-well');
 
@@ -36,16 +36,18 @@ function wellFromEvent(event: unknown): string | undefined {
   return well;
 }
 
-export const handler = async (event: unknown, context?: InvocationContext): Promise<IngestSummary | IngestSummary[]> => {
+/** Each run on upload is recorded for make (run-records.ts). */
+export const handler = recordingRuns(async (event: unknown): Promise<IngestSummary | IngestSummary[]> => {
   const config = configFromEnv(process.env);
   const objects = sourceObjects(event);
   const well = wellFromEvent(event);
   const s3 = invocationS3Client();
   const store = new WellStore({ client: invocationDynamoClient(), tableName: config.tableName, logger });
-  const summaries = await runEachObject(objects, context, { s3, logger }, async (object) => {
-    const summary = await ingestWell({ bucket: object.bucket, key: object.key, well }, { s3, store, imagesSize: config.imagesSize, logger });
+  const summaries: IngestSummary[] = [];
+  for (const object of objects) {
+    const summary = await ingestWell({ ...object, well }, { s3, store, imagesSize: config.imagesSize, logger });
     logger.info('ingest done', { ...summary });
-    return summary;
-  });
+    summaries.push(summary);
+  }
   return summaries.length === 1 ? summaries[0] : summaries;
-};
+}, (results) => results.flat());

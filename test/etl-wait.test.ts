@@ -137,6 +137,16 @@ test.serial('a rejected file: the run is recorded failed with the ETL\'s own mes
   t.is(record.result, undefined);
 });
 
+test.serial('a notified run that fails before reading the object (the function\'s environment lacks TABLE_NAME) is recorded failed with that message', async (t) => {
+  const up = await upload('records/unconfigured.csv', GOOD_CSV);
+  delete process.env.TABLE_NAME;
+  t.teardown(() => (process.env.TABLE_NAME = TABLE));
+  const thrown = await t.throwsAsync(deliverWell(notified(up)));
+  t.regex(thrown!.message, /TABLE_NAME is not set/);
+  const [key] = await recordKeys(`${RUN_RECORDS_PREFIX}records/unconfigured.csv/`);
+  t.like(await readRecord(key!), { status: 'failed', error: { errorMessage: thrown!.message } });
+});
+
 test.serial('challenge-1: a notified workbook that is not one is recorded failed with the message naming it', async (t) => {
   const file = path.join(dir, 'plants.xlsx');
   writeFileSync(file, 'plant,state\nA,AL\n');
