@@ -34,12 +34,12 @@ export function recordingRuns<R>(run: (event: unknown) => Promise<R>, combine: (
     const results: R[] = [];
     for (const record of (event as { Records: unknown[] }).Records) {
       const single = { ...(event as object), Records: [record] };
-      const [object] = sourceObjects(single);
-      if (isRunRecordKey(object!.key)) {
-        logger.info('skipped: an ETL run record, not input', { bucket: object!.bucket, key: object!.key });
+      const object = sourceObjects(single)[0]!;
+      if (isRunRecordKey(object.key)) {
+        logger.info('skipped: an ETL run record, not input', { bucket: object.bucket, key: object.key });
         continue;
       }
-      results.push(object!.notified ? await recorded(object!.notified, context, () => run(single)) : await run(single));
+      results.push(object.notified ? await recorded(object.notified, context, () => run(single)) : await run(single));
     }
     return results.length === 1 ? results[0]! : combine(results);
   };
