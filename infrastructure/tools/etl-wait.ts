@@ -55,6 +55,14 @@ export interface EtlWaitOptions {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * Each S3 request of a poll is abandoned after this long and the poll repeated: the SDK sets no timeout of
+ * its own, and a read racing a rewrite of the record (a repeated delivery; the local S3's writes are not
+ * atomic) can otherwise wait forever for bytes that never come.
+ */
+const REQUEST_TIMEOUT_MS = 10_000;
+const isAbandoned = (err: unknown): boolean => ['AbortError', 'TimeoutError'].includes((err as { name?: string }).name ?? '');
+
 export const logGroupOf = (fn: EtlFunction): string => `CloudWatch Logs group /aws/lambda/${fn.functionName} (region ${fn.region})`;
 
 /** `s3://b/k (version V)` or `s3://b/k (ETag E, uploaded at T)`. */
@@ -68,7 +76,7 @@ async function candidateKeys(s3: S3Client, upload: UploadedObject, folder: strin
   const keys: string[] = [];
   let token: string | undefined;
   do {
-    const page = await s3.send(new ListObjectsV2Command({ Bucket: upload.bucket, Prefix: folder, ContinuationToken: token }));
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: upload.bucket, Prefix: folder, ContinuationToken: token }), { abortSignal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
     for (const object of page.Contents ?? []) if (object.Key) keys.push(object.Key);
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
@@ -83,10 +91,10 @@ async function candidateKeys(s3: S3Client, upload: UploadedObject, folder: strin
 
 async function readRecord(s3: S3Client, bucket: string, key: string): Promise<EtlRunRecord | undefined> {
   try {
-    const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
     return JSON.parse(await out.Body!.transformToString()) as EtlRunRecord;
   } catch (err) {
-    if ((err as { name?: string }).name === 'NoSuchKey' || err instanceof SyntaxError) return undefined; // replaced meanwhile: read again
+    if ((err as { name?: string }).name === 'NoSuchKey' || err instanceof SyntaxError || isAbandoned(err)) return undefined; // being replaced: read again
     throw err;
   }
 }
@@ -99,7 +107,10 @@ export async function waitForRecordedRun(s3: S3Client, upload: UploadedObject, f
   const endLimitMs = fn.timeoutS * 1000 + (options.endMarginMs ?? 60_000);
   let lastStatus: string | undefined;
   for (;;) {
-    const [key] = await candidateKeys(s3, upload, folder);
+    const [key] = await candidateKeys(s3, upload, folder).catch((err: unknown) => {
+      if (isAbandoned(err)) return [];
+      throw err;
+    });
     const record = key ? await readRecord(s3, upload.bucket, key) : undefined;
     if (record) {
       if (record.status !== lastStatus) options.onStatus?.(record);
