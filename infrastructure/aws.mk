@@ -5,8 +5,10 @@
 # default chain (environment, AWS_PROFILE, SSO, instance role); `make init TARGET=aws` checks them.
 #
 #   infrastructure  buckets (+ table), IAM roles, security group, EC2 instance (ansible-playbook)
-#   preprocess      layer + function deployed or updated in place, invoked synchronously (lambda-deploy.ts),
-#                   then the raw bucket's notification of it (auto_ingest)
+#   raw-data        before the upload: layer + function deployed or updated in place (lambda-deploy.ts), then
+#                   the raw bucket's notification of it (auto_ingest), so the upload itself runs the ETL
+#   preprocess      auto_ingest: waits for the notified run of the uploaded version (etl-wait.ts); otherwise
+#                   (or when only the code changed) invokes the function synchronously
 #   webservice      the service on the instance under systemd (same playbook and role as local)
 #   clean           everything above, in dependency order (cleanup-play.yml)
 
@@ -53,13 +55,26 @@ init: init-aws
 init-aws: init-system init-npm salt
 	$(TSX) $(TOOLS)/aws-preflight.ts .
 
-# ETL on upload (auto_ingest): the bucket notification needs the function, so once it is deployed the
-# infrastructure play's notification tasks run (a no-op when nothing changed). The upload make did
-# before the first deploy notified nothing: this run is its ETL.
-LAMBDA_RUN = $(TOOL_ENV) LOG_LEVEL=info $(TSX) $(TOOLS)/lambda-deploy.ts run . \
-	--layer-zip $(BUILD_DIR)/layer.zip --function-zip $(BUILD_DIR)/lambda.zip \
-	--event '$(LAMBDA_EVENT)' $(addprefix --env ,$(LAMBDA_ENV)) \
-	&& $(PLAYBOOK) infrastructure/infrastructure-play.yml --tags notification
+# ETL on upload (auto_ingest, SPEC 6.3). S3 accepts the function as a destination only once it exists, so
+# the function is deployed, and the play's notification tasks run, before the upload (FUNCTION_STAMP, a
+# prerequisite of raw-data): the upload then notifies the function already running the code just built,
+# and preprocess waits for that run (ETL_WAIT: the run record of the uploaded version, which the handler
+# writes under s3://<raw bucket>/_etl-runs/). One upload, one run. Without auto_ingest (the notification
+# then absent), or when only the code changed since the upload, preprocess invokes it (LAMBDA_RUN).
+FUNCTION_STAMP := $(CHALLENGE_STATE)/function.stamp
+FUNCTION_ID = $(CFG_lambda_function) $(CFG_auto_ingest) $(LAMBDA_ENV)
+LAMBDA_ARTIFACTS = --layer-zip $(BUILD_DIR)/layer.zip --function-zip $(BUILD_DIR)/lambda.zip $(addprefix --env ,$(LAMBDA_ENV))
+
+$(FUNCTION_STAMP): $(BUILD_DIR)/lambda.zip $(BUILD_DIR)/layer.zip $(call FORCE_UNLESS,$(FUNCTION_ID),$(FUNCTION_STAMP)) | infrastructure
+	@mkdir -p $(@D)
+	$(TOOL_ENV) LOG_LEVEL=info $(TSX) $(TOOLS)/lambda-deploy.ts deploy . $(LAMBDA_ARTIFACTS)
+	$(PLAYBOOK) infrastructure/infrastructure-play.yml --tags notification
+	@echo '$(FUNCTION_ID)' > $@
+raw-data: $(FUNCTION_STAMP)
+$(CHALLENGE_STATE)/raw-data.stamp: | $(FUNCTION_STAMP)
+
+LAMBDA_RUN = $(TOOL_ENV) LOG_LEVEL=info $(TSX) $(TOOLS)/lambda-deploy.ts run . $(LAMBDA_ARTIFACTS) --event '$(LAMBDA_EVENT)'
+ETL_WAIT = $(TOOL_ENV) $(TSX) $(TOOLS)/etl-wait.ts . --upload-result $(CHALLENGE_STATE)/raw-data.json
 
 infrastructure: $(CONFIG_MK)
 	$(PLAYBOOK) infrastructure/infrastructure-play.yml
@@ -67,9 +82,9 @@ infrastructure: $(CONFIG_MK)
 # The instance's address, written by the aws_ec2 role when it finds the instance.
 SERVICE_URL = $(shell node -e 'try { process.stdout.write(JSON.parse(require("fs").readFileSync("build/aws/instance.json", "utf8")).service_url) } catch {}')
 
-# The ETL's runs on AWS log to CloudWatch Logs.
+# The ETL's runs on AWS log to CloudWatch Logs; runs on upload are also recorded in the raw bucket.
 logs:
-	@echo "ETL runs on AWS log to CloudWatch Logs, group /aws/lambda/$(CFG_lambda_function) (region $(CFG_aws_region))"
+	@echo "ETL runs on AWS log to CloudWatch Logs, group /aws/lambda/$(CFG_lambda_function) (region $(CFG_aws_region)); runs on upload are recorded (status, result or error, request id) under s3://$(CFG_raw_bucket)/_etl-runs/<key>/"
 
 # Stops the service on the instance (the instance keeps running: make clean removes it).
 stop:

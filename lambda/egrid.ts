@@ -7,10 +7,12 @@
 import { runEgridEtl, type EgridEtlSummary } from '../core/egrid/etl';
 import { invocationS3Client } from './clients';
 import { isNotification, sourceObjects } from './events';
+import { recordingRuns } from './run-records';
 
 export type EgridHandlerResult = EgridEtlSummary | { results: EgridEtlSummary[] };
 
-export const handler = async (event: unknown): Promise<EgridHandlerResult> => {
+/** Each run on upload is recorded for make (run-records.ts). */
+export const handler = recordingRuns(async (event: unknown): Promise<EgridHandlerResult> => {
   const datamartsBucket = process.env.DATAMARTS_BUCKET;
   if (!datamartsBucket) throw new Error('environment variable DATAMARTS_BUCKET is not set');
   const objects = sourceObjects(event);
@@ -22,7 +24,7 @@ export const handler = async (event: unknown): Promise<EgridHandlerResult> => {
     results.push(await runEgridEtl(s3, { sourceBucket: object.bucket, sourceKey: object.key, datamartsBucket, year, onlyIfNewer: isNotification(event) }));
   }
   return results.length === 1 ? results[0] : { results };
-};
+}, (results) => ({ results: results.flatMap((r) => ('results' in r ? r.results : [r])) }));
 
 /** The event's optional `year` (a number or a numeric string, as the original accepted). */
 export function yearOfEvent(event: unknown): number | undefined {

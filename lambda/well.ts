@@ -9,6 +9,7 @@ import { DEFAULT_IMAGES_SIZE, ingestWell, type IngestSummary } from '../core/wel
 import { WellStore } from '../core/well/store';
 import { invocationDynamoClient, invocationS3Client } from './clients';
 import { sourceObjects } from './events';
+import { recordingRuns } from './run-records';
 
 const logger = createLogger('lambda-well');
 
@@ -35,7 +36,8 @@ function wellFromEvent(event: unknown): string | undefined {
   return well;
 }
 
-export const handler = async (event: unknown): Promise<IngestSummary | IngestSummary[]> => {
+/** Each run on upload is recorded for make (run-records.ts). */
+export const handler = recordingRuns(async (event: unknown): Promise<IngestSummary | IngestSummary[]> => {
   const config = configFromEnv(process.env);
   const objects = sourceObjects(event);
   const well = wellFromEvent(event);
@@ -48,4 +50,4 @@ export const handler = async (event: unknown): Promise<IngestSummary | IngestSum
     summaries.push(summary);
   }
   return summaries.length === 1 ? summaries[0] : summaries;
-};
+}, (results) => results.flat());

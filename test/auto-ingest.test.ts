@@ -19,6 +19,7 @@ import { startLocalDynamo } from '../infrastructure/emulators/dynamodb';
 import { startLocalS3, type RunningEmulator } from '../infrastructure/emulators/s3';
 import type { S3NotificationRecord } from '../infrastructure/emulators/s3-notifications';
 import { waitForRun } from '../infrastructure/tools/auto-ingest';
+import { waitForRecordedRun } from '../infrastructure/tools/etl-wait';
 import { buildWorkbook, egridHeader } from './helpers/egrid-workbooks';
 import { tableRows } from './helpers/well-tables';
 
@@ -98,7 +99,17 @@ test('a well CSV put into the raw bucket is ingested by the built Lambda and ser
   t.regex(log, /succeeded in \d+ ms/);
   const record = notified.find((r) => r.s3.object.versionId === run.versionId);
   t.like(record, { eventName: 'ObjectCreated:Put', s3: { bucket: { name: WELLS }, object: { key: 'incoming/north+field.csv', size: wellCsv(120, 1000).length } } });
+  // The built handler recorded the run in the raw bucket too, as on AWS (what etl-wait.ts waits on there).
+  const recorded = await recordedRun(run);
+  t.like(recorded, { status: 'succeeded', versionId: run.versionId, functionName: 'c2-etl' });
+  t.deepEqual(recorded.result, run.result);
+  t.regex(recorded.requestId ?? '', /^[\w-]{8,}$/, 'the local runner\'s request id');
 });
+
+/** The run record the built handler wrote in the raw bucket for a run of the local worker. */
+function recordedRun(run: RunRecord) {
+  return waitForRecordedRun(s3, { bucket: run.bucket, key: run.key, etag: run.eTag, versionId: run.versionId }, { functionName: 'c2-etl', region: settings.region, timeoutS: 120 }, { startTimeoutMs: 5000, pollMs: 50 });
+}
 
 test('three wells put at once are all ingested (the pool runs several) and listed', async (t) => {
   const runs = await Promise.all(['east', 'west', 'south'].map((well, i) => putAndWait(WELLS, `three/${well}.csv`, wellCsv(80 + i, 2000 + i * 100))));
@@ -119,6 +130,7 @@ test('a broken well is not listed, and its run failed with a log naming the line
   t.is(run.status, 'failed');
   t.is(run.error?.errorMessage, `s3://${WELLS}/broken/cracked.csv: line 2500: column 3 (col2): pixel value 999.0 is outside 0-255`);
   t.regex(readFileSync(run.log, 'utf8'), /line 2500: column 3 \(col2\): pixel value 999\.0 is outside 0-255/);
+  t.like(await recordedRun(run), { status: 'failed', error: { errorMessage: run.error?.errorMessage } });
   t.is(await store().getWell('cracked'), undefined);
   t.false([...(await tableRows(dynamoClient(settings), TABLE)).keys()].some((slot) => slot.startsWith('cracked')), 'nothing of it is left in the table');
 });

@@ -16,11 +16,19 @@ import { MOTO_MISSING, motoReady as ready, motoSession } from './helpers/moto-pl
 
 const run = promisify(execFile);
 
+/** The inline policy of a role, from the mock's IAM API: python3 -c ROLE_POLICY ENDPOINT ROLE POLICY_NAME. */
+const ROLE_POLICY = `
+import boto3, json, sys
+iam = boto3.client('iam', endpoint_url=sys.argv[1], region_name='eu-central-1', aws_access_key_id='testing', aws_secret_access_key='testing')
+document = iam.get_role_policy(RoleName=sys.argv[2], PolicyName=sys.argv[3])['PolicyDocument']
+print(json.dumps(json.loads(document) if isinstance(document, str) else document))
+`;
+
 if (!ready && process.env.CI === 'true') {
   test('moto server, Ansible and boto3 are installed (CI)', (t) => t.fail(MOTO_MISSING));
 }
 
-(ready ? test : test.skip)('mock (moto): infrastructure-play creates and re-finds everything tagged, then cleanup-play removes it all, twice each', async (t) => {
+(ready ? test : test.skip)('mock (moto): infrastructure-play creates and re-finds everything tagged (the Lambda role may write only its run records in the raw bucket), the wait for a notified run fails with the ETL\'s message on the mock\'s S3, then cleanup-play removes it all, twice each', async (t) => {
   t.timeout(300_000); // four playbook runs, each waiting for moto's instance state changes
   const { ami, challenge, env, play, state } = await motoSession(t);
 
@@ -57,7 +65,7 @@ if (!ready && process.env.CI === 'true') {
   t.like(JSON.parse(deployed.stdout), { function: { action: 'created' }, layer: { version: 1 } });
   t.deepEqual((await state()).functions, ['datalake-c2-etl']);
 
-  // ETL on upload: with the function deployed, the play's notification tasks (make preprocess runs them).
+  // ETL on upload: with the function deployed, the play's notification tasks (make runs them before the upload).
   const notify = await play('infrastructure-play.yml', ['--tags', 'notification']);
   t.is(notify.failed, 0, notify.out.slice(-4000));
   t.true(notify.changed > 0);
@@ -82,6 +90,42 @@ if (!ready && process.env.CI === 'true') {
       },
     ],
   });
+
+  // The Lambda role's policy as the play put it: it may write its run records under the raw bucket's
+  // _etl-runs/ only (and nothing else of the raw bucket).
+  const endpoint = env.AWS_URL!;
+  const rolePolicy = JSON.parse(
+    (await run('python3', ['-c', ROLE_POLICY, endpoint, 'datalake-c2-etl-role', 'datalake-c2-etl-role-access'])).stdout,
+  ) as { Statement: { Sid: string; Action: string[]; Resource: string[] }[] };
+  t.deepEqual(
+    rolePolicy.Statement.filter((s) => s.Resource.some((r) => r.startsWith('arn:aws:s3:::datalake-c2-raw'))).map((s) => [s.Sid, s.Action, s.Resource]),
+    [
+      ['EtlRawBucket', ['s3:ListBucket'], ['arn:aws:s3:::datalake-c2-raw']],
+      ['EtlRawObjects', ['s3:GetObject'], ['arn:aws:s3:::datalake-c2-raw/*']],
+      ['EtlRunRecords', ['s3:PutObject'], ['arn:aws:s3:::datalake-c2-raw/_etl-runs/*']],
+    ],
+  );
+
+  // make preprocess TARGET=aws's wait, against the mock's S3 (a bucket without versions, as on AWS): the
+  // upload tool reads back Last-Modified; the mock cannot run the function (no container runtime), so the
+  // notified invocation is made here, in-process, with the event S3 sends, by a function whose environment
+  // lacks TABLE_NAME: its failure is recorded and etl-wait.ts fails with the ETL's own message.
+  const data = path.join(challenge, 'build', 'north.csv');
+  const resultFile = path.join(challenge, 'build', 'raw-data.json');
+  writeFileSync(data, 'depth,col1,col2\n1.0,10.0,20.0\n');
+  const s3env = { ...env, S3_ENDPOINT: endpoint, AWS_REGION: 'eu-central-1' };
+  await run(tsx, [path.join(ROOT, 'infrastructure', 'tools', 'upload.ts'), '--file', data, '--bucket', 'datalake-c2-raw', '--key', 'wells/north.csv', '--result-file', resultFile], { env: s3env });
+  const uploaded = JSON.parse(readFileSync(resultFile, 'utf8')) as { etag: string; versionId?: string; lastModified?: string };
+  t.is(uploaded.versionId, undefined);
+  t.regex(uploaded.lastModified ?? '', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z$/);
+  Object.assign(process.env, { S3_ENDPOINT: endpoint, AWS_REGION: 'eu-central-1' });
+  delete process.env.TABLE_NAME;
+  const { handler } = await import('../lambda/well');
+  const event = { Records: [{ eventVersion: '2.1', eventSource: 'aws:s3', eventTime: new Date().toISOString(), eventName: 'ObjectCreated:Put', s3: { bucket: { name: 'datalake-c2-raw' }, object: { key: 'wells/north.csv', eTag: uploaded.etag, sequencer: '00A1' } } }] };
+  await t.throwsAsync(handler(event, { awsRequestId: 'moto-request-1', functionName: 'datalake-c2-etl' }), { message: /TABLE_NAME is not set/ });
+  const waited = (await t.throwsAsync(run(tsx, [path.join(ROOT, 'infrastructure', 'tools', 'etl-wait.ts'), challenge, '--upload-result', resultFile, '--poll', '0.1'], { env: s3env }))) as unknown as { code: number; stderr: string };
+  t.is(waited.code, 1);
+  t.regex(waited.stderr, /preprocess: the ETL run of s3:\/\/datalake-c2-raw\/wells\/north\.csv \(ETag \w+, uploaded at \S+\) failed: environment variable TABLE_NAME is not set.*\n {2}\(request id moto-request-1; its log: CloudWatch Logs group \/aws\/lambda\/datalake-c2-etl \(region eu-central-1\)\)/);
 
   const cleaned = await play('cleanup-play.yml');
   t.is(cleaned.failed, 0, cleaned.out.slice(-4000));

@@ -7,30 +7,14 @@
  */
 import test from 'ava';
 import { execFile } from 'node:child_process';
-import { copyFileSync, cpSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { fileURLToPath } from 'node:url';
+import { challengeCopy, cleanEnv } from './helpers/aws-make-workspace';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const run = promisify(execFile);
 
-function workspace(t: { teardown(fn: () => void): void }): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'aws-target-env-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  copyFileSync(path.join(ROOT, 'Makefile'), path.join(dir, 'Makefile'));
-  for (const entry of ['infrastructure', 'core', 'node_modules', 'package.json', 'tsconfig.json']) symlinkSync(path.join(ROOT, entry), path.join(dir, entry));
-  const challenge = path.join(dir, 'challenge-1');
-  cpSync(path.join(ROOT, 'challenge-1'), challenge, { recursive: true, filter: (src) => !src.includes(`${path.sep}build`) && !src.endsWith('salt.yml') });
-  return challenge;
-}
-
-/** The environment without anything AWS-related or endpoint-like of the developer's shell. */
-function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(AWS_|S3_|EC2_|DYNAMODB_|LAMBDA_|MAKE)/.test(k)));
-  return { ...env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...extra };
-}
+const workspace = (t: { teardown(fn: () => void): void }): string => challengeCopy(t, 'aws-target-env-');
 
 async function make(challenge: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
   return run('make', ['--no-print-directory', 'TARGET=aws', ...args], { cwd: challenge, env }).then(

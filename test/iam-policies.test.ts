@@ -30,36 +30,41 @@ function actionsOf(doc: PolicyDocument, exceptLogs = true): string[] {
   return [...new Set(doc.Statement.flatMap((s) => s.Action))].filter((a) => !exceptLogs || !a.startsWith('logs:')).sort();
 }
 
-/** Every wildcard in a resource is either the Lambda's own log streams or "all objects of one own bucket". */
-function assertScoped(t: { fail(msg: string): void; pass(): void }, doc: PolicyDocument, ownBuckets: string[], functionName: string): void {
+/**
+ * Every wildcard in a resource is the Lambda's own log streams, "all objects of one own bucket", or the run
+ * records of the raw bucket (its `_etl-runs/` prefix, PutObject only).
+ */
+function assertScoped(t: { fail(msg: string): void; pass(): void }, doc: PolicyDocument, ownBuckets: string[], functionName: string, rawBucket: string): void {
   for (const statement of doc.Statement) {
     for (const action of statement.Action) if (action.includes('*')) t.fail(`${statement.Sid}: wildcard action ${action}`);
     for (const resource of statement.Resource) {
       if (!resource.includes('*')) continue;
       const logStreams = resource === `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/lambda/${functionName}:*` && statement.Action.every((a) => a.startsWith('logs:'));
       const ownObjects = ownBuckets.some((b) => resource === `arn:aws:s3:::${b}/*`) && statement.Action.every((a) => a.startsWith('s3:'));
-      if (!logStreams && !ownObjects) t.fail(`${statement.Sid}: resource ${resource} is a wildcard`);
+      const runRecords = resource === `arn:aws:s3:::${rawBucket}/_etl-runs/*` && statement.Action.join() === 's3:PutObject';
+      if (!logStreams && !ownObjects && !runRecords) t.fail(`${statement.Sid}: resource ${resource} is a wildcard`);
     }
   }
   t.pass();
 }
 
-test('IAM: no statement of any rendered policy has a * resource, except the Lambda\'s own CloudWatch log streams', (t) => {
+test('IAM: no statement of any rendered policy has a * resource; wildcards only in the Lambda\'s own CloudWatch log streams, own buckets\' objects and the raw bucket\'s _etl-runs/ prefix', (t) => {
   for (const challenge of ['challenge-1', 'challenge-2']) {
     const cfg = config(challenge);
     const docs = rendered(challenge);
     const buckets = [cfg.raw_bucket, cfg.datamarts_bucket].filter((b): b is string => !!b);
-    assertScoped(t, docs.lambda_policy, buckets, cfg.lambda_function);
-    assertScoped(t, docs.instance_policy, buckets, cfg.lambda_function);
+    assertScoped(t, docs.lambda_policy, buckets, cfg.lambda_function, cfg.raw_bucket);
+    assertScoped(t, docs.instance_policy, buckets, cfg.lambda_function, cfg.raw_bucket);
     for (const s of [...docs.lambda_policy.Statement, ...docs.instance_policy.Statement]) t.false(s.Resource.includes('*'), s.Sid);
   }
 });
 
-test('IAM: challenge-1 Lambda reads raw objects (and may list the raw bucket, so a wrong key is NoSuchKey) and writes datamart objects; the instance lists and reads datamarts', (t) => {
+test('IAM: challenge-1 Lambda reads raw objects (and may list the raw bucket, so a wrong key is NoSuchKey), writes its run records under the raw bucket\'s _etl-runs/ only, and writes datamart objects; the instance lists and reads datamarts', (t) => {
   const docs = rendered('challenge-1');
   t.deepEqual(docs.lambda_policy.Statement, [
     { Sid: 'EtlRawBucket', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: ['arn:aws:s3:::datalake-c1-raw'] },
     { Sid: 'EtlRawObjects', Effect: 'Allow', Action: ['s3:GetObject'], Resource: ['arn:aws:s3:::datalake-c1-raw/*'] },
+    { Sid: 'EtlRunRecords', Effect: 'Allow', Action: ['s3:PutObject'], Resource: ['arn:aws:s3:::datalake-c1-raw/_etl-runs/*'] },
     { Sid: 'EtlDatamartsObjects', Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: ['arn:aws:s3:::datalake-c1-datamarts/*'] },
     { Sid: 'LogGroup', Effect: 'Allow', Action: ['logs:CreateLogGroup'], Resource: [`arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/lambda/datalake-c1-etl`] },
     { Sid: 'LogStreams', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: [`arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/lambda/datalake-c1-etl:*`] },
@@ -74,12 +79,13 @@ test('IAM: challenge-1 Lambda reads raw objects (and may list the raw bucket, so
   t.is(docs.instance_role_name, 'datalake-challenge-1-webservice');
 });
 
-test('IAM: challenge-2 Lambda reads raw objects and writes its table; the instance only queries and reads it', (t) => {
+test('IAM: challenge-2 Lambda reads raw objects, writes its run records under the raw bucket\'s _etl-runs/ only, and writes its table; the instance only queries and reads it', (t) => {
   const docs = rendered('challenge-2');
   const table = `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/datalake-c2-imagers`;
-  t.deepEqual(docs.lambda_policy.Statement.slice(0, 3), [
+  t.deepEqual(docs.lambda_policy.Statement.slice(0, 4), [
     { Sid: 'EtlRawBucket', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: ['arn:aws:s3:::datalake-c2-raw'] },
     { Sid: 'EtlRawObjects', Effect: 'Allow', Action: ['s3:GetObject'], Resource: ['arn:aws:s3:::datalake-c2-raw/*'] },
+    { Sid: 'EtlRunRecords', Effect: 'Allow', Action: ['s3:PutObject'], Resource: ['arn:aws:s3:::datalake-c2-raw/_etl-runs/*'] },
     { Sid: 'EtlTable', Effect: 'Allow', Action: ['dynamodb:BatchWriteItem', 'dynamodb:DescribeTable', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'], Resource: [table] },
   ]);
   t.deepEqual(docs.instance_policy.Statement, [{ Sid: 'ServiceTable', Effect: 'Allow', Action: ['dynamodb:DescribeTable', 'dynamodb:GetItem', 'dynamodb:Query'], Resource: [table] }]);
@@ -96,6 +102,7 @@ test('IAM: salted names and another region/partition flow into every ARN and rol
   t.deepEqual(docs.instance_policy.Statement[0].Resource, [`arn:aws-cn:dynamodb:cn-north-1:${ACCOUNT}:table/datalake-c2-imagers-x7k2`]);
   t.deepEqual(docs.lambda_policy.Statement[0].Resource, ['arn:aws-cn:s3:::datalake-c2-raw-x7k2']);
   t.deepEqual(docs.lambda_policy.Statement[1].Resource, ['arn:aws-cn:s3:::datalake-c2-raw-x7k2/*']);
+  t.deepEqual(docs.lambda_policy.Statement[2].Resource, ['arn:aws-cn:s3:::datalake-c2-raw-x7k2/_etl-runs/*']);
   t.deepEqual(docs.instance_trust.Statement[0].Principal, { Service: 'ec2.amazonaws.com.cn' });
 });
 

@@ -14,6 +14,8 @@ export interface ComponentAccess {
   rawBucket?: string[];
   /** Objects of the raw bucket. */
   rawObjects?: string[];
+  /** The raw bucket's ETL run records (core/etl-runs: objects under RUN_RECORDS_PREFIX only). */
+  runRecords?: string[];
   /** The datamarts bucket itself (ListBucket is authorised on the bucket, not its objects). */
   datamartsBucket?: string[];
   /** Objects of the datamarts bucket. */
@@ -33,11 +35,15 @@ export interface PipelineAccess {
  */
 export const RAW_BUCKET_LISTING = 's3:ListBucket';
 
+/** The handler records each run on upload in the raw bucket, under its own prefix (lambda/run-records.ts). */
+export const RUN_RECORD_WRITE = 's3:PutObject';
+
 export const ACCESS: Record<Pipeline, PipelineAccess> = {
   plants: {
     lambda: {
       rawBucket: [RAW_BUCKET_LISTING],
       rawObjects: ['s3:GetObject'],
+      runRecords: [RUN_RECORD_WRITE],
       // An event-driven run reads the datamart's metadata first (HeadObject → s3:GetObject).
       datamartsObjects: ['s3:GetObject', 's3:PutObject'],
     },
@@ -51,6 +57,7 @@ export const ACCESS: Record<Pipeline, PipelineAccess> = {
     lambda: {
       rawBucket: [RAW_BUCKET_LISTING],
       rawObjects: ['s3:GetObject'],
+      runRecords: [RUN_RECORD_WRITE],
       // Re-ingest deletes old rows with BatchWriteItem DeleteRequests, so no DeleteItem.
       table: ['dynamodb:BatchWriteItem', 'dynamodb:DescribeTable', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
     },

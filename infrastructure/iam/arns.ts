@@ -35,3 +35,8 @@ export function lambdaLogGroupArn(ctx: ArnContext, functionName: string): string
 export function lambdaLogStreamsArn(ctx: ArnContext, functionName: string): string {
   return `${lambdaLogGroupArn(ctx, functionName)}:*`;
 }
+
+/** The objects under one prefix of a bucket (`raw/_etl-runs/*`). */
+export function bucketPrefixArn(ctx: ArnContext, bucket: string, prefix: string): string {
+  return `${bucketArn(ctx, bucket)}/${prefix}*`;
+}

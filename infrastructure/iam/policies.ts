@@ -1,11 +1,13 @@
 /**
  * IAM policy documents generated from a challenge's configuration (SPEC §6.2): one role for the Lambda,
  * one for the EC2 instance, each with only the actions of infrastructure/iam/access.ts on the challenge's
- * own bucket, object and table ARNs. The only wildcard is the Lambda's own log streams.
+ * own bucket, object and table ARNs. Wildcards: the Lambda's own log streams, the objects of an own bucket,
+ * and the Lambda's run records (the raw bucket's `_etl-runs/` prefix only).
  */
 import type { ChallengeConfig } from '../../core/config';
 import { ACCESS, LOG_ACTIONS, pipelineOf, type ComponentAccess } from './access';
-import { bucketArn, bucketObjectsArn, lambdaLogGroupArn, lambdaLogStreamsArn, partitionOf, tableArn, type ArnContext } from './arns';
+import { RUN_RECORDS_PREFIX } from '../../core/etl-runs/record';
+import { bucketArn, bucketObjectsArn, bucketPrefixArn, lambdaLogGroupArn, lambdaLogStreamsArn, partitionOf, tableArn, type ArnContext } from './arns';
 
 export interface PolicyStatement {
   Sid: string;
@@ -54,6 +56,7 @@ function accessStatements(prefix: string, access: ComponentAccess, config: Polic
   };
   add('RawBucket', access.rawBucket, () => bucketArn(ctx, config.raw_bucket));
   add('RawObjects', access.rawObjects, () => bucketObjectsArn(ctx, config.raw_bucket));
+  add('RunRecords', access.runRecords, () => bucketPrefixArn(ctx, config.raw_bucket, RUN_RECORDS_PREFIX));
   add('DatamartsBucket', access.datamartsBucket, () => bucketArn(ctx, required(config.datamarts_bucket, 'datamarts_bucket', config)));
   add('DatamartsObjects', access.datamartsObjects, () => bucketObjectsArn(ctx, required(config.datamarts_bucket, 'datamarts_bucket', config)));
   add('Table', access.table, () => tableArn(ctx, required(config.table_name, 'table_name', config)));

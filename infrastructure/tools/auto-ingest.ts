@@ -18,6 +18,7 @@ import { awsSettingsFromEnv } from '../../core/aws/clients';
 import { loadChallengeConfig } from '../../core/config';
 import { errorMessage } from '../../core/log';
 import { isCliEntry } from '../cli-entry';
+import { reportRunOutcome } from './run-outcome';
 import { autoIngestDir, readJson, registrationPath, runRecordPath, runsDir, writeJsonAtomically, type AutoIngestRegistration, type RunRecord } from '../emulators/auto-ingest';
 
 class ToolError extends Error {}
@@ -163,12 +164,13 @@ async function main(argv: string[]): Promise<number> {
       const upload = JSON.parse(readFileSync(values['upload-result'], 'utf8')) as UploadResult;
       const timeoutMs = Number(values.timeout ?? 900) * 1000;
       const record = await waitForRun(stateDir, upload, { timeoutMs, onLog: (text) => process.stderr.write(text) });
-      if (record.status === 'failed') {
-        process.stderr.write(`preprocess: the ETL run of s3://${record.bucket}/${record.key} failed: ${record.error?.errorMessage ?? 'unknown error'}\n  (its log: ${record.log})\n`);
-        return 1;
-      }
-      process.stdout.write(JSON.stringify(record.result, null, 2) + '\n');
-      return 0;
+      return reportRunOutcome({
+        object: `s3://${record.bucket}/${record.key}`,
+        failed: record.status === 'failed',
+        result: record.result,
+        errorMessage: record.error?.errorMessage,
+        where: `its log: ${record.log}`,
+      });
     }
     case 'logs':
       if (!values.bucket) throw new ToolError('logs needs --bucket');

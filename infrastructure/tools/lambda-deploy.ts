@@ -7,7 +7,7 @@
  *           update its code/configuration in place, waiting for Lambda to settle between calls
  *   invoke  RequestResponse with the configured event (or --event JSON); prints the log tail on stderr
  *           and the result on stdout; a function error exits non-zero with Lambda's error message
- *   run     deploy, then invoke (what `make preprocess TARGET=aws` does)
+ *   run     deploy, then invoke (`make preprocess TARGET=aws` without auto_ingest, or after a code change only)
  *   clean   delete the function and every version of its layer (already deleted is fine)
  *
  * Options: --role-arn ARN (else $LAMBDA_ROLE_ARN, else build/aws/iam.json written by the aws_iam role),

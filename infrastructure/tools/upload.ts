@@ -18,7 +18,7 @@ import { stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { awsSettingsFromEnv, s3Client } from '../../core/aws/clients';
 import { errorMessage } from '../../core/log';
@@ -200,6 +200,11 @@ export interface UploadResult {
   etag: string;
   /** The object version this upload created, when the store gives one. */
   versionId?: string;
+  /**
+   * Without a version id (a bucket that keeps no versions): the object's Last-Modified by S3's own clock,
+   * which tells this upload's ETL run from an earlier upload of the same bytes (same ETag).
+   */
+  lastModified?: string;
   /** Parts sent (1: a single PutObject). */
   parts: number;
   multipart: boolean;
@@ -235,19 +240,33 @@ export async function uploadRawFile(s3: S3Client, request: UploadRequest): Promi
   try {
     const result = await upload.done();
     request.onProgress?.(bytes, bytes);
+    const versionId = result.VersionId && result.VersionId !== 'null' ? result.VersionId : undefined;
     return {
       bucket: request.bucket,
       key: request.key,
       bytes,
       etag: (result.ETag ?? '').replace(/^"|"$/g, ''),
       // The version this upload created (a versioned bucket, or the local S3's notifications), if any.
-      ...(result.VersionId && result.VersionId !== 'null' ? { versionId: result.VersionId } : {}),
+      ...(versionId ? { versionId } : { lastModified: await lastModifiedOf(s3, request.bucket, request.key, result.ETag) }),
       parts: Math.max(1, parts.size),
       multipart: parts.size > 1,
     };
   } catch (err) {
     const name = err instanceof Error ? err.name : 'Error';
     throw new Error(`upload of ${request.file} to s3://${request.bucket}/${request.key} failed: ${name}: ${errorMessage(err)}`);
+  }
+}
+
+/**
+ * The uploaded object's Last-Modified (ISO 8601), checked to be the object with this ETag; undefined when
+ * another writer replaced it already (412) or it cannot be read: the upload itself succeeded.
+ */
+async function lastModifiedOf(s3: S3Client, bucket: string, key: string, eTag: string | undefined): Promise<string | undefined> {
+  try {
+    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key, ...(eTag ? { IfMatch: eTag } : {}) }));
+    return head.LastModified?.toISOString();
+  } catch {
+    return undefined;
   }
 }
 
