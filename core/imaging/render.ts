@@ -48,16 +48,22 @@ export function valueColors(pixels: Uint8Array, mapping: ColorMapping): Uint8Arr
   return colors;
 }
 
-/** The frame as RGB bytes (rows × width × 3), e.g. for a colour PNG. */
-export function renderRgb(frame: ImageFrame, mapping: ColorMapping): Uint8Array {
+/**
+ * The frame's RGB bytes written into `out`: row r's width × 3 bytes start at firstOffset + r × rowStride
+ * (e.g. a PNG's scanlines, each after its filter byte).
+ */
+export function renderRgbInto(frame: ImageFrame, mapping: ColorMapping, out: Uint8Array, firstOffset: number, rowStride: number): void {
   const colors = valueColors(frame.pixels, mapping);
-  const { pixels } = frame;
-  const out = new Uint8Array(pixels.length * 3);
-  for (let i = 0, o = 0; i < pixels.length; i++, o += 3) {
-    const c = pixels[i]! * 3;
-    out[o] = colors[c]!;
-    out[o + 1] = colors[c + 1]!;
-    out[o + 2] = colors[c + 2]!;
+  const { pixels, width } = frame;
+  const rows = pixels.length / width;
+  if (firstOffset + (rows - 1) * rowStride + width * 3 > out.length) throw new Error(`${rows} RGB rows of ${width} pixels do not fit in ${out.length} bytes`);
+  for (let r = 0, i = 0; r < rows; r++) {
+    const end = i + width;
+    for (let o = firstOffset + r * rowStride; i < end; i++, o += 3) {
+      const c = pixels[i]! * 3;
+      out[o] = colors[c]!;
+      out[o + 1] = colors[c + 1]!;
+      out[o + 2] = colors[c + 2]!;
+    }
   }
-  return out;
 }
