@@ -5,12 +5,11 @@
  * - a scroll through the whole well in 50 ft PNG tiles (a new colour map each pass, so every tile is
  *   encoded again): time per tile p99, one connection;
  * - the whole well as colour JSON: gzip and brotli sizes against the raw size;
- * - a 10-row colour JSON frame at 32 connections beside a bare Node `http` server answering the same
- *   bytes (the limit of this machine): requests per second and their ratio.
- * Flags: --build (rebuild the bundle first), --duration S (load runs, default 10).
+ * - a 10-row colour JSON frame at 32 connections beside a bare Node `http` server in its own process
+ *   answering the same bytes (the limit of this machine): requests per second and their ratio.
+ * Flags: --build (rebuild the bundle first), --duration S (load runs, default 10), --profile (the
+ * service runs under node --cpu-prof; the profile goes to build/bench/profiles/).
  */
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -20,11 +19,12 @@ import { dynamoClient, s3Client } from '../core/aws/clients';
 import { loadChallengeConfig } from '../core/config';
 import { DEFAULT_IMAGES_SIZE, ingestWell } from '../core/well/ingest';
 import { createWellTable, WellStore } from '../core/well/store';
+import { startBareServer } from './bare-server';
 import { ensureBuilt } from './build';
 import { startBenchEmulators } from './emulators';
 import { runLoad } from './load';
 import { CHALLENGE_2, RESULTS_DIR, WELL_CSV } from './paths';
-import { stopAllStarted } from './processes';
+import { stopAllStarted, stopProcess } from './processes';
 import { startService } from './service';
 
 const WELL = 'test-well';
@@ -60,7 +60,7 @@ async function rawSize(url: string, encoding: string): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { build: { type: 'boolean' }, duration: { type: 'string' } } });
+  const { values } = parseArgs({ options: { build: { type: 'boolean' }, duration: { type: 'string' }, profile: { type: 'boolean' } } });
   const duration = Number(values.duration ?? 10);
   await ensureBuilt(log, values.build ?? false);
   const config = loadChallengeConfig(CHALLENGE_2);
@@ -75,7 +75,8 @@ async function main(): Promise<void> {
     const store = new WellStore({ client: dynamo, tableName: config.table_name! });
     const ingest = await ingestWell({ bucket: 'raw', key: 'well.csv', well: WELL }, { s3, store, imagesSize: DEFAULT_IMAGES_SIZE });
     log(`ingested ${ingest.rowsWritten} rows`);
-    const service = await startService({ config, aws: emulators.settings, dir: path.join(workDir, 'service') });
+    const profileDir = values.profile ? path.join(RESULTS_DIR, 'profiles', `viewer-${new Date().toISOString().replace(/[:.]/g, '-')}`) : undefined;
+    const service = await startService({ config, aws: emulators.settings, dir: path.join(workDir, 'service'), cpuProfileDir: profileDir });
     const base = `${service.url}/imagers/${WELL}`;
     const whole = `${base}?min_depth=0&max_depth=100000`;
     await timed([`${whole}&colormap=gist_earth&format=png`]); // the well's rows into the service's memory
@@ -96,14 +97,9 @@ async function main(): Promise<void> {
 
     const frame10 = `${base}?min_depth=9000.1&max_depth=9001.0&colormap=gist_earth`;
     const frameBody = Buffer.from(await (await fetch(frame10, { headers: { 'Accept-Encoding': 'identity' } })).arrayBuffer());
-    const bare = createServer((_req, res) => {
-      res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': frameBody.length });
-      res.end(frameBody);
-    });
-    await new Promise<void>((resolve) => bare.listen(0, '127.0.0.1', resolve));
-    const bareUrl = `http://127.0.0.1:${(bare.address() as AddressInfo).port}/`;
-    const bareLoad = await runLoad(bareUrl, 32, duration, 10);
-    bare.close();
+    const bare = await startBareServer(workDir, frameBody, 'application/json; charset=utf-8');
+    const bareLoad = await runLoad(bare.url, 32, duration, 10, [bare.pid]);
+    await bare.stop();
     const serviceLoad = await runLoad(frame10, 32, duration, 10, [service.process.pid]);
 
     const rows: [string, string, string, string][] = [
@@ -121,6 +117,10 @@ async function main(): Promise<void> {
     await writeFile(path.join(RESULTS_DIR, 'imagers-viewer.json'), JSON.stringify(figures, null, 1));
     s3.destroy();
     dynamo.destroy();
+    if (profileDir) {
+      await stopProcess(service.process, 15_000); // a graceful stop: node writes the CPU profile on exit
+      log(`CPU profile of the service: ${profileDir}`);
+    }
   } finally {
     await stopAllStarted();
     await emulators.stop();

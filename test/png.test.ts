@@ -1,9 +1,9 @@
 import test from 'ava';
 import { crc32, inflateSync } from 'node:zlib';
 import { PNG } from 'pngjs';
-import { framePngImage } from '../core/imaging/frame-png';
+import { framePng } from '../core/imaging/frame-png';
 import { namedColormap } from '../core/imaging/colormap';
-import { encodePng, pngImage, pngImageOf, pngRowOffset } from '../core/imaging/png';
+import { encodePng, pngImage, pngRowOffset, rowsFrom } from '../core/imaging/png';
 
 interface Chunk {
   type: string;
@@ -59,7 +59,7 @@ for (const [kind, channels, width, height] of [
 ] as const) {
   test(`${kind} ${width}×${height}: pngjs decodes the same pixels, type and size`, async (t) => {
     const pixels = samplePixels(width, height, channels);
-    const file = await encodePng(pngImageOf(width, height, pixels, kind));
+    const file = await encodePng(pngImage(width, height, kind), rowsFrom(pixels));
     const decoded = PNG.sync.read(file);
     t.is(decoded.width, width);
     t.is(decoded.height, height);
@@ -74,8 +74,8 @@ for (const [kind, channels, width, height] of [
 test('the file is signature, IHDR, IDAT…, IEND with every CRC right; the IDATs inflate (Adler-32 checked) to the unfiltered scanlines', async (t) => {
   const width = 150;
   const height = 5460;
-  const image = pngImageOf(width, height, samplePixels(width, height, 3), 'rgb');
-  const file = await encodePng(image);
+  const image = pngImage(width, height, 'rgb');
+  const file = await encodePng(image, rowsFrom(samplePixels(width, height, 3)));
   t.deepEqual(file.subarray(0, 8), SIGNATURE);
   const chunks = chunksOf(file);
   const types = chunks.map((c) => c.type);
@@ -94,7 +94,7 @@ test('the file is signature, IHDR, IDAT…, IEND with every CRC right; the IDATs
 });
 
 test('a wrong CRC in any chunk fails pngjs, so the decoding tests can fail', async (t) => {
-  const file = await encodePng(pngImageOf(4, 2, samplePixels(4, 2, 1), 'grey'));
+  const file = await encodePng(pngImage(4, 2, 'grey'), rowsFrom(samplePixels(4, 2, 1)));
   t.notThrows(() => PNG.sync.read(file));
   let at = 8;
   for (const chunk of chunksOf(file)) {
@@ -118,10 +118,10 @@ test('repeating colour-mapped rows deflate to a small fraction of their bytes', 
 test('a frame is rendered into the scanlines: grey as stored, colour through the map (entry by value)', async (t) => {
   const pixels = Uint8Array.from([0, 255, 128, 1, 2, 3]);
   const frame = { well: 'w', depthsTenths: [10, 11], width: 3, pixels };
-  const grey = PNG.sync.read(await encodePng(framePngImage(frame, undefined)));
+  const grey = PNG.sync.read(await framePng(frame, undefined));
   t.deepEqual([...grey.data].filter((_, i) => i % 4 === 0), [...pixels]);
   const table = namedColormap('viridis')!;
-  const colour = PNG.sync.read(await encodePng(framePngImage(frame, { table, window: { lo: 0, hi: 255 } })));
+  const colour = PNG.sync.read(await framePng(frame, { table, window: { lo: 0, hi: 255 } }));
   t.is(colour.colorType, 2);
   const expected = [...pixels].flatMap((v) => {
     const entry = Math.min(255, Math.floor((v / 255) * 256));
@@ -130,7 +130,7 @@ test('a frame is rendered into the scanlines: grey as stored, colour through the
   t.deepEqual([...colour.data], expected);
 });
 
-test('sizes that are not an image are refused, naming the size', (t) => {
+test('sizes that are not an image are refused, naming the size', async (t) => {
   t.throws(() => pngImage(0, 5, 'grey'), { message: /0×5/ });
-  t.throws(() => pngImageOf(3, 2, new Uint8Array(5), 'rgb'), { message: /3×2 rgb needs 18 bytes, got 5/ });
+  await t.throwsAsync(encodePng(pngImage(3, 2, 'rgb'), rowsFrom(new Uint8Array(5))), { message: /3×2 rgb needs 18 bytes, got 5/ });
 });

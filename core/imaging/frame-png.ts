@@ -1,12 +1,24 @@
-/** A frame as a PNG image: grey as stored, or RGB through a colour mapping, rendered straight into the scanlines. */
+/**
+ * A frame as a PNG: grey as stored, or RGB through a colour mapping rendered straight into the
+ * scanlines, part by part as the encoder deflates them (core/imaging/png.ts).
+ */
 import type { ImageFrame } from '../well/types';
-import { pngImage, pngImageOf, pngRowOffset, type PngImage } from './png';
-import { renderRgbInto, type ColorMapping } from './render';
+import { encodePng, encodePngParts, pngImage, pngRowOffset, rowsFrom, type RowWriter } from './png';
+import { renderRgbRowsInto, valueColors, type ColorMapping } from './render';
 
-export function framePngImage(frame: ImageFrame, mapping: ColorMapping | undefined): PngImage {
-  const rows = frame.depthsTenths.length;
-  if (!mapping) return pngImageOf(frame.width, rows, frame.pixels, 'grey');
-  const image = pngImage(frame.width, rows, 'rgb');
-  renderRgbInto(frame, mapping, image.scanlines, pngRowOffset(image, 0), image.stride);
-  return image;
+function rowWriter(frame: ImageFrame, mapping: ColorMapping | undefined): RowWriter {
+  if (!mapping) return rowsFrom(frame.pixels);
+  const colors = valueColors(frame.pixels, mapping);
+  return (image, from, to) => renderRgbRowsInto(frame, colors, from, to, image.scanlines, pngRowOffset(image, 0), image.stride);
+}
+
+const imageOf = (frame: ImageFrame, mapping: ColorMapping | undefined) => pngImage(frame.width, frame.depthsTenths.length, mapping ? 'rgb' : 'grey');
+
+/** The frame's PNG file as consecutive buffers (see encodePngParts). */
+export function framePngParts(frame: ImageFrame, mapping: ColorMapping | undefined): Promise<Buffer[]> {
+  return encodePngParts(imageOf(frame, mapping), rowWriter(frame, mapping));
+}
+
+export function framePng(frame: ImageFrame, mapping: ColorMapping | undefined): Promise<Buffer> {
+  return encodePng(imageOf(frame, mapping), rowWriter(frame, mapping));
 }

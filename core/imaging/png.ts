@@ -4,10 +4,12 @@
  * rows repeat a few 3-byte patterns that deflate's LZ77 finds as they are, so None at level 1 gives a
  * file ~40% smaller than Sub with run-length deflate, in less time, and costs no filtering pass.
  *
- * The caller fills the scanlines (a filter byte, then the row) in place, so an image is not copied on
- * its way in. Deflate runs on libuv's thread pool in up to POOL_PARTS parts at once (a whole well's
- * 2.4 MB of RGB in ~4 parallel parts): each part but the last ends on a sync flush, which byte-aligns
- * it, so the parts concatenate into one deflate stream; each part is one IDAT chunk.
+ * The caller writes the rows into the scanlines (after each row's filter byte) in place, so an image is
+ * not copied on its way in, and may write them part by part as the encoder asks (a RowWriter). Deflate
+ * runs on libuv's thread pool in up to POOL_PARTS parts at once (a whole well's 2.4 MB of RGB in 4
+ * parallel parts), each part started as soon as its rows are written, while this thread writes the
+ * next: each part but the last ends on a sync flush, which byte-aligns it, so the parts concatenate
+ * into one deflate stream; each part is one IDAT chunk.
  */
 import { constants, crc32, deflateRaw } from 'node:zlib';
 import { promisify } from 'node:util';
@@ -51,18 +53,19 @@ export function pngRowOffset(image: PngImage, y: number): number {
   return y * image.stride + 1;
 }
 
-/** An image from `pixels`: height rows of width × (1 grey | 3 RGB) bytes, copied row by row. */
-export function pngImageOf(width: number, height: number, pixels: Uint8Array, kind: PngPixels): PngImage {
-  const image = pngImage(width, height, kind);
-  const rowBytes = image.stride - 1;
-  if (pixels.length !== rowBytes * height) throw new Error(`PNG ${width}×${height} ${kind} needs ${rowBytes * height} bytes, got ${pixels.length}`);
-  for (let y = 0; y < height; y++) image.scanlines.set(pixels.subarray(y * rowBytes, (y + 1) * rowBytes), pngRowOffset(image, y));
-  return image;
+/** A RowWriter copying rows from `pixels`: the image's rows of width × (1 grey | 3 RGB) bytes, one after the other. */
+export function rowsFrom(pixels: Uint8Array): RowWriter {
+  return (image, from, to) => {
+    const rowBytes = image.stride - 1;
+    if (pixels.length !== rowBytes * image.height) throw new Error(`PNG ${image.width}×${image.height} ${image.kind} needs ${rowBytes * image.height} bytes, got ${pixels.length}`);
+    for (let y = from; y < to; y++) image.scanlines.set(pixels.subarray(y * rowBytes, (y + 1) * rowBytes), pngRowOffset(image, y));
+  };
 }
 
-function adler32(bytes: Uint8Array): number {
-  let a = 1;
-  let b = 0;
+/** Adler-32 of the bytes, continued from `previous` (the checksum of the bytes before them). */
+function adler32(bytes: Uint8Array, previous = 1): number {
+  let a = previous & 0xffff;
+  let b = previous >>> 16;
   for (let i = 0; i < bytes.length; ) {
     const end = Math.min(i + ADLER_NMAX, bytes.length);
     for (; i < end; i++) {
@@ -101,17 +104,27 @@ function rowsPerPart(image: PngImage): number {
   return Math.ceil(image.height / parts);
 }
 
-/** The PNG file as consecutive buffers (signature and IHDR, one IDAT per deflated part, IEND): write them in order. */
-export async function encodePngParts(image: PngImage): Promise<Buffer[]> {
+/** Writes rows [from, to) of the image into its scanlines (each after its filter byte, pngRowOffset). */
+export type RowWriter = (image: PngImage, from: number, to: number) => void;
+
+const rowsWritten: RowWriter = () => undefined;
+
+/**
+ * The PNG file as consecutive buffers (signature and IHDR, one IDAT per deflated part, IEND): write them
+ * in order. `writeRows` is called for each part's rows just before that part is deflated.
+ */
+export async function encodePngParts(image: PngImage, writeRows: RowWriter = rowsWritten): Promise<Buffer[]> {
   const { scanlines, stride, height } = image;
   const rows = rowsPerPart(image);
   const deflated: Promise<Buffer>[] = [];
+  let checksum = 1;
   for (let first = 0; first < height; first += rows) {
-    const last = first + rows >= height;
-    const part = scanlines.subarray(first * stride, Math.min(height, first + rows) * stride);
-    deflated.push(deflateRawAsync(part, { level: DEFLATE_LEVEL, finishFlush: last ? constants.Z_FINISH : constants.Z_SYNC_FLUSH }));
+    const end = Math.min(height, first + rows);
+    writeRows(image, first, end);
+    const part = scanlines.subarray(first * stride, end * stride);
+    deflated.push(deflateRawAsync(part, { level: DEFLATE_LEVEL, finishFlush: end === height ? constants.Z_FINISH : constants.Z_SYNC_FLUSH }));
+    checksum = adler32(part, checksum); // on this thread while the pool deflates
   }
-  const checksum = adler32(scanlines); // on this thread while the pool deflates
   const parts = await Promise.all(deflated);
   const trailer = Buffer.alloc(4);
   trailer.writeUInt32BE(checksum, 0);
@@ -120,6 +133,6 @@ export async function encodePngParts(image: PngImage): Promise<Buffer[]> {
 }
 
 /** The PNG file as one buffer. */
-export async function encodePng(image: PngImage): Promise<Buffer> {
-  return Buffer.concat(await encodePngParts(image));
+export async function encodePng(image: PngImage, writeRows: RowWriter = rowsWritten): Promise<Buffer> {
+  return Buffer.concat(await encodePngParts(image, writeRows));
 }

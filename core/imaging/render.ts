@@ -49,15 +49,14 @@ export function valueColors(pixels: Uint8Array, mapping: ColorMapping): Uint8Arr
 }
 
 /**
- * The frame's RGB bytes written into `out`: row r's width × 3 bytes start at firstOffset + r × rowStride
- * (e.g. a PNG's scanlines, each after its filter byte).
+ * Rows [from, to) of the frame as RGB bytes written into `out`: row r's width × 3 bytes start at
+ * firstOffset + r × rowStride (e.g. a PNG's scanlines, each after its filter byte). `colors` is
+ * valueColors' table for the frame.
  */
-export function renderRgbInto(frame: ImageFrame, mapping: ColorMapping, out: Uint8Array, firstOffset: number, rowStride: number): void {
-  const colors = valueColors(frame.pixels, mapping);
+export function renderRgbRowsInto(frame: ImageFrame, colors: Uint8Array, from: number, to: number, out: Uint8Array, firstOffset: number, rowStride: number): void {
   const { pixels, width } = frame;
-  const rows = pixels.length / width;
-  if (firstOffset + (rows - 1) * rowStride + width * 3 > out.length) throw new Error(`${rows} RGB rows of ${width} pixels do not fit in ${out.length} bytes`);
-  for (let r = 0, i = 0; r < rows; r++) {
+  if (from < 0 || to * width > pixels.length || firstOffset + (to - 1) * rowStride + width * 3 > out.length) throw new Error(`RGB rows ${from}–${to} of ${width} pixels do not fit`);
+  for (let r = from, i = from * width; r < to; r++) {
     const end = i + width;
     for (let o = firstOffset + r * rowStride; i < end; i++, o += 3) {
       const c = pixels[i]! * 3;

@@ -15,8 +15,7 @@ import { Readable, pipeline, type Transform } from 'node:stream';
 import { constants as zlib, createBrotliCompress, createGzip } from 'node:zlib';
 import type { Request, Response } from 'express';
 import { FRAME_JSON_CHUNK_BYTES, frameJson, frameJsonBody, type FrameJsonHeader } from '../../core/imaging/frame-json';
-import { framePngImage } from '../../core/imaging/frame-png';
-import { encodePng, encodePngParts } from '../../core/imaging/png';
+import { framePng, framePngParts } from '../../core/imaging/frame-png';
 import type { ColorMapping } from '../../core/imaging/render';
 import type { ImageFrame } from '../../core/well/types';
 import { createLogger, errorMessage } from '../../core/log';
@@ -110,7 +109,7 @@ async function streamLarge(req: Request, res: Response, budget: MemoryBudget, se
   }
   // The image's scanlines, the deflated parts (at most about as large) and the deflaters working on them.
   reserve(budget, res, 2 * sizeAtMost(send) + COMPRESSOR_BYTES);
-  const png = await encodePngParts(framePngImage(frame, mapping));
+  const png = await framePngParts(frame, mapping);
   if (res.destroyed) return;
   const length = png.reduce((sum, part) => sum + part.length, 0);
   res.writeHead(200, { ...headers, 'Content-Type': PNG_TYPE, 'Content-Length': String(length) });
@@ -126,7 +125,7 @@ export async function sendFrame(req: Request, budget: MemoryBudget, send: FrameT
   if (!res) throw new Error('the request has no response to write to');
   if (notModified(req, res, send)) return;
   if (sizeAtMost(send) > SMALL_ANSWER_BYTES) return streamLarge(req, res, budget, send);
-  const body = send.json ? frameJson(send.json, send.frame, send.mapping) : await encodePng(framePngImage(send.frame, send.mapping));
+  const body = send.json ? frameJson(send.json, send.frame, send.mapping) : await framePng(send.frame, send.mapping);
   const prepared = prepareResponse(body, send.json ? JSON_TYPE : PNG_TYPE, send.etag, { vary: 'Accept' });
   await sendPrepared(req, prepared, { earlyWhile: send.earlyWhile });
 }
