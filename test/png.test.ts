@@ -116,8 +116,9 @@ test('repeating colour-mapped rows deflate to a small fraction of their bytes', 
 });
 
 test('a frame is rendered into the scanlines: grey as stored, colour through the map (entry by value)', async (t) => {
-  const pixels = Uint8Array.from([0, 255, 128, 1, 2, 3]);
-  const frame = { well: 'w', depthsTenths: [10, 11], width: 3, pixels };
+  // 9 pixels a row: two groups of four written as words, and one byte by byte.
+  const pixels = Uint8Array.from({ length: 27 }, (_, i) => [0, 255, 128, 1, 2, 3, 200, 77, 254][i % 9]! ^ (i >> 3));
+  const frame = { well: 'w', depthsTenths: [10, 11, 12], width: 9, pixels };
   const grey = PNG.sync.read(await framePng(frame, undefined));
   t.deepEqual([...grey.data].filter((_, i) => i % 4 === 0), [...pixels]);
   const table = namedColormap('viridis')!;

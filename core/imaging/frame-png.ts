@@ -4,12 +4,13 @@
  */
 import type { ImageFrame } from '../well/types';
 import { encodePng, encodePngParts, pngImage, pngRowOffset, rowsFrom, type RowWriter } from './png';
-import { renderRgbRowsInto, valueColors, type ColorMapping } from './render';
+import { packedColors, renderRgbRowsInto, valueColors, type ColorMapping } from './render';
 
 function rowWriter(frame: ImageFrame, mapping: ColorMapping | undefined): RowWriter {
   if (!mapping) return rowsFrom(frame.pixels);
   const colors = valueColors(frame.pixels, mapping);
-  return (image, from, to) => renderRgbRowsInto(frame, colors, from, to, image.scanlines, pngRowOffset(image, 0), image.stride);
+  const packed = packedColors(colors);
+  return (image, from, to) => renderRgbRowsInto(frame, colors, packed, from, to, image.scanlines, pngRowOffset(image, 0), image.stride);
 }
 
 const imageOf = (frame: ImageFrame, mapping: ColorMapping | undefined) => pngImage(frame.width, frame.depthsTenths.length, mapping ? 'rgb' : 'grey');

@@ -11,7 +11,7 @@
  * next: each part but the last ends on a sync flush, which byte-aligns it, so the parts concatenate
  * into one deflate stream; each part is one IDAT chunk.
  */
-import { constants, crc32, deflateRaw } from 'node:zlib';
+import { constants, crc32, deflateRaw, deflateRawSync } from 'node:zlib';
 import { promisify } from 'node:util';
 
 const deflateRawAsync = promisify(deflateRaw);
@@ -27,9 +27,9 @@ const DEFLATE_LEVEL = 1;
 const POOL_PARTS = 4;
 /** Below this, a part costs more in thread hand-over than it saves. */
 const MIN_PART_BYTES = 256 * 1024;
-/** The largest prime below 2^16, and the most bytes Adler-32's sums take before they must be reduced (RFC 1950). */
+/** The largest prime below 2^16 (RFC 1950); after 1,024 bytes b is below 2^29, a small integer. */
 const ADLER_MOD = 65521;
-const ADLER_NMAX = 5552;
+const ADLER_BLOCK = 1024;
 
 export type PngPixels = keyof typeof COLOR_TYPE;
 
@@ -62,15 +62,28 @@ export function rowsFrom(pixels: Uint8Array): RowWriter {
   };
 }
 
-/** Adler-32 of the bytes, continued from `previous` (the checksum of the bytes before them). */
+/**
+ * Adler-32 of the bytes, continued from `previous` (the checksum of the bytes before them). Sums are
+ * reduced every ADLER_BLOCK bytes so that they stay small integers (V8 keeps them unboxed); four bytes
+ * a step: b gains 4a + 4x0 + 3x1 + 2x2 + x3, as four single steps would give it.
+ */
 function adler32(bytes: Uint8Array, previous = 1): number {
   let a = previous & 0xffff;
   let b = previous >>> 16;
-  for (let i = 0; i < bytes.length; ) {
-    const end = Math.min(i + ADLER_NMAX, bytes.length);
+  const n = bytes.length;
+  for (let i = 0; i < n; ) {
+    const end = Math.min(i + ADLER_BLOCK, n);
+    for (const end4 = end - ((end - i) & 3); i < end4; i += 4) {
+      const x0 = bytes[i]!;
+      const x1 = bytes[i + 1]!;
+      const x2 = bytes[i + 2]!;
+      const x3 = bytes[i + 3]!;
+      b = (b + 4 * a + 4 * x0 + 3 * x1 + 2 * x2 + x3) | 0;
+      a = (a + x0 + x1 + x2 + x3) | 0;
+    }
     for (; i < end; i++) {
-      a += bytes[i]!;
-      b += a;
+      a = (a + bytes[i]!) | 0;
+      b = (b + a) | 0;
     }
     a %= ADLER_MOD;
     b %= ADLER_MOD;
@@ -98,6 +111,9 @@ function header(image: PngImage): Buffer[] {
   return [SIGNATURE, ...chunk('IHDR', [ihdr])];
 }
 
+/** The most bytes deflate makes of n (zlib's deflateBound for stored blocks, with room to spare). */
+const deflateBound = (n: number): number => n + (n >> 10) * 5 + 64;
+
 /** Whole scanlines per part: as many parts as the pool runs at once, none smaller than MIN_PART_BYTES. */
 function rowsPerPart(image: PngImage): number {
   const parts = Math.max(1, Math.min(POOL_PARTS, Math.floor(image.scanlines.length / MIN_PART_BYTES)));
@@ -116,13 +132,16 @@ const rowsWritten: RowWriter = () => undefined;
 export async function encodePngParts(image: PngImage, writeRows: RowWriter = rowsWritten): Promise<Buffer[]> {
   const { scanlines, stride, height } = image;
   const rows = rowsPerPart(image);
-  const deflated: Promise<Buffer>[] = [];
+  const deflated: (Buffer | Promise<Buffer>)[] = [];
   let checksum = 1;
   for (let first = 0; first < height; first += rows) {
     const end = Math.min(height, first + rows);
     writeRows(image, first, end);
     const part = scanlines.subarray(first * stride, end * stride);
-    deflated.push(deflateRawAsync(part, { level: DEFLATE_LEVEL, finishFlush: end === height ? constants.Z_FINISH : constants.Z_SYNC_FLUSH }));
+    // One output buffer for the whole part: with zlib's default 16 KiB, every 16 KiB out would be a trip from the pool to this thread and back.
+    const options = { level: DEFLATE_LEVEL, finishFlush: end === height ? constants.Z_FINISH : constants.Z_SYNC_FLUSH, chunkSize: deflateBound(part.length) };
+    // A single part gains nothing from the pool and would wait for a pool thread to wake.
+    deflated.push(end === height && first === 0 ? deflateRawSync(part, options) : deflateRawAsync(part, options));
     checksum = adler32(part, checksum); // on this thread while the pool deflates
   }
   const parts = await Promise.all(deflated);

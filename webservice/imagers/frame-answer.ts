@@ -107,8 +107,8 @@ async function streamLarge(req: Request, res: Response, budget: MemoryBudget, se
     else pipeline(body, res, done);
     return;
   }
-  // The image's scanlines, the deflated parts (at most about as large) and the deflaters working on them.
-  reserve(budget, res, 2 * sizeAtMost(send) + COMPRESSOR_BYTES);
+  // The image's scanlines, the deflaters' output buffers (as large as their parts), the deflated parts, and the deflaters' own state.
+  reserve(budget, res, 3 * sizeAtMost(send) + COMPRESSOR_BYTES);
   const png = await framePngParts(frame, mapping);
   if (res.destroyed) return;
   const length = png.reduce((sum, part) => sum + part.length, 0);
