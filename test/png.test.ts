@@ -71,18 +71,18 @@ for (const [kind, channels, width, height] of [
   });
 }
 
-test('the file is signature, IHDR, IDAT…, IEND with every CRC right; the IDATs inflate (Adler-32 checked) to the unfiltered scanlines', async (t) => {
+test('the file is signature, IHDR, 4 IDATs (4 parts), IEND with every CRC right; the IDATs inflate (Adler-32 checked) to the unfiltered scanlines', async (t) => {
   const width = 150;
   const height = 5460;
   const image = pngImage(width, height, 'rgb');
-  const file = await encodePng(image, rowsFrom(samplePixels(width, height, 3)));
+  const file = await encodePng(image, rowsFrom(samplePixels(width, height, 3)), 4);
   t.deepEqual(file.subarray(0, 8), SIGNATURE);
   const chunks = chunksOf(file);
   const types = chunks.map((c) => c.type);
   t.is(types[0], 'IHDR');
   t.is(types.at(-1), 'IEND');
   t.true(types.slice(1, -1).every((type) => type === 'IDAT'));
-  t.true(types.length - 2 > 1, 'a large image is deflated in several parts, one IDAT each');
+  t.is(types.length - 2, 4, 'a large image is deflated in parts, one IDAT each');
   for (const chunk of chunks) t.is(chunk.crc, crc32(Buffer.concat([Buffer.from(chunk.type, 'latin1'), chunk.data])), `${chunk.type} CRC`);
   t.is(chunks.at(-1)!.data.length, 0);
   const ihdr = chunks[0]!.data;
@@ -134,4 +134,16 @@ test('a frame is rendered into the scanlines: grey as stored, colour through the
 test('sizes that are not an image are refused, naming the size', async (t) => {
   t.throws(() => pngImage(0, 5, 'grey'), { message: /0×5/ });
   await t.throwsAsync(encodePng(pngImage(3, 2, 'rgb'), rowsFrom(new Uint8Array(5))), { message: /3×2 rgb needs 18 bytes, got 5/ });
+});
+
+test('1 to 4 parallel parts (rows not divisible by the parts) decode to the same pixels', async (t) => {
+  const [width, height] = [150, 2001]; // 902 KB of scanlines: up to 3 parts of at least 256 KiB
+  const pixels = samplePixels(width, height, 3);
+  const idats: number[] = [];
+  for (const parts of [1, 2, 3, 4]) {
+    const file = await encodePng(pngImage(width, height, 'rgb'), rowsFrom(pixels), parts);
+    idats.push(chunksOf(file).filter((c) => c.type === 'IDAT').length);
+    t.is(firstDifference(channelsOf(PNG.sync.read(file), 3), pixels), -1, `${parts} parts`);
+  }
+  t.deepEqual(idats, [1, 2, 3, 3]);
 });

@@ -5,13 +5,14 @@
  * file ~40% smaller than Sub with run-length deflate, in less time, and costs no filtering pass.
  *
  * The caller writes the rows into the scanlines (after each row's filter byte) in place, so an image is
- * not copied on its way in, and may write them part by part as the encoder asks (a RowWriter). Deflate
- * runs on libuv's thread pool in up to POOL_PARTS parts at once (a whole well's 2.4 MB of RGB in 4
- * parallel parts), each part started as soon as its rows are written, while this thread writes the
- * next: each part but the last ends on a sync flush, which byte-aligns it, so the parts concatenate
- * into one deflate stream; each part is one IDAT chunk.
+ * not copied on its way in, and may write them part by part as the encoder asks (a RowWriter). A large
+ * image is deflated on libuv's thread pool in parallel parts (a whole well's 2.4 MB of RGB in as many
+ * parts as there are cores, up to 4), each part started as soon as its rows are written, while this
+ * thread writes the next: each part but the last ends on a sync flush, which byte-aligns it, so the
+ * parts concatenate into one deflate stream; each part is one IDAT chunk.
  */
 import { constants, crc32, deflateRaw, deflateRawSync } from 'node:zlib';
+import { availableParallelism } from 'node:os';
 import { promisify } from 'node:util';
 
 const deflateRawAsync = promisify(deflateRaw);
@@ -23,8 +24,8 @@ const BIT_DEPTH = 8;
 /** zlib header: deflate with a 32 KiB window (0x78), fastest compression level, no dictionary (0x01). */
 const ZLIB_HEADER = Buffer.from([0x78, 0x01]);
 const DEFLATE_LEVEL = 1;
-/** libuv's default thread pool size: more parts than that would only queue. */
-const POOL_PARTS = 4;
+/** Parts deflated at once: at most libuv's default thread pool size, and no more than cores (more would only queue). */
+const POOL_PARTS = Math.min(4, availableParallelism());
 /** Below this, a part costs more in thread hand-over than it saves. */
 const MIN_PART_BYTES = 256 * 1024;
 /** The largest prime below 2^16 (RFC 1950); after 1,024 bytes b is below 2^29, a small integer. */
@@ -114,9 +115,9 @@ function header(image: PngImage): Buffer[] {
 /** The most bytes deflate makes of n (zlib's deflateBound for stored blocks, with room to spare). */
 const deflateBound = (n: number): number => n + (n >> 10) * 5 + 64;
 
-/** Whole scanlines per part: as many parts as the pool runs at once, none smaller than MIN_PART_BYTES. */
-function rowsPerPart(image: PngImage): number {
-  const parts = Math.max(1, Math.min(POOL_PARTS, Math.floor(image.scanlines.length / MIN_PART_BYTES)));
+/** Whole scanlines per part: at most maxParts parts, none smaller than MIN_PART_BYTES. */
+function rowsPerPart(image: PngImage, maxParts: number): number {
+  const parts = Math.max(1, Math.min(maxParts, Math.floor(image.scanlines.length / MIN_PART_BYTES)));
   return Math.ceil(image.height / parts);
 }
 
@@ -127,11 +128,12 @@ const rowsWritten: RowWriter = () => undefined;
 
 /**
  * The PNG file as consecutive buffers (signature and IHDR, one IDAT per deflated part, IEND): write them
- * in order. `writeRows` is called for each part's rows just before that part is deflated.
+ * in order. `writeRows` is called for each part's rows just before that part is deflated; `maxParts`
+ * bounds the parts deflated in parallel.
  */
-export async function encodePngParts(image: PngImage, writeRows: RowWriter = rowsWritten): Promise<Buffer[]> {
+export async function encodePngParts(image: PngImage, writeRows: RowWriter = rowsWritten, maxParts = POOL_PARTS): Promise<Buffer[]> {
   const { scanlines, stride, height } = image;
-  const rows = rowsPerPart(image);
+  const rows = rowsPerPart(image, maxParts);
   const deflated: (Buffer | Promise<Buffer>)[] = [];
   let checksum = 1;
   for (let first = 0; first < height; first += rows) {
@@ -152,6 +154,6 @@ export async function encodePngParts(image: PngImage, writeRows: RowWriter = row
 }
 
 /** The PNG file as one buffer. */
-export async function encodePng(image: PngImage, writeRows: RowWriter = rowsWritten): Promise<Buffer> {
-  return Buffer.concat(await encodePngParts(image, writeRows));
+export async function encodePng(image: PngImage, writeRows: RowWriter = rowsWritten, maxParts = POOL_PARTS): Promise<Buffer> {
+  return Buffer.concat(await encodePngParts(image, writeRows, maxParts));
 }
