@@ -23,6 +23,7 @@ import { startBareServer } from './bare-server';
 import { ensureBuilt } from './build';
 import { startBenchEmulators } from './emulators';
 import { runLoad } from './load';
+import { currentCommit, loadAverageNow } from './machine';
 import { CHALLENGE_2, RESULTS_DIR, WELL_CSV } from './paths';
 import { stopAllStarted, stopProcess } from './processes';
 import { startService } from './service';
@@ -62,6 +63,7 @@ async function rawSize(url: string, encoding: string): Promise<number> {
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { build: { type: 'boolean' }, duration: { type: 'string' }, profile: { type: 'boolean' } } });
   const duration = Number(values.duration ?? 10);
+  const loadAtStart = loadAverageNow();
   await ensureBuilt(log, values.build ?? false);
   const config = loadChallengeConfig(CHALLENGE_2);
   const workDir = await mkdtemp(path.join(tmpdir(), 'bench-viewer-'));
@@ -111,9 +113,10 @@ async function main(): Promise<void> {
     ];
     const width = rows.reduce((w, r) => Math.max(w, r[0].length), 0);
     const table = rows.map((r) => `${r[0].padEnd(width)}  ${r[1]}  [${r[2]}: ${r[3]}]`).join('\n');
-    process.stdout.write(`${table}\n`);
+    const machine = { commit: currentCommit(), loadAverage: { start: loadAtStart, end: loadAverageNow() } };
+    process.stdout.write(`${table}\ncommit ${machine.commit}, load average (1 min) ${machine.loadAverage.start.toFixed(1)} at the start, ${machine.loadAverage.end.toFixed(1)} at the end\n`);
     await mkdir(RESULTS_DIR, { recursive: true });
-    const figures = { wholePng, height500, tileTimes, sizes: { raw, gzip, br }, bareLoad, serviceLoad, rows };
+    const figures = { machine, wholePng, height500, tileTimes, sizes: { raw, gzip, br }, bareLoad, serviceLoad, rows };
     await writeFile(path.join(RESULTS_DIR, 'imagers-viewer.json'), JSON.stringify(figures, null, 1));
     s3.destroy();
     dynamo.destroy();
