@@ -1,7 +1,8 @@
 /**
  * `npm run bench:viewer` (issue 13): the imagers API as the viewer uses it, on the built service
  * (build/webservice/server.cjs) over the emulators with the real sample ingested:
- * - the whole well (5,460 rows) as a colour PNG, and with height=500: latency p99, one connection;
+ * - the whole well (5,460 rows) as a colour PNG, and with height=500: latency p99, one kept-alive
+ *   connection (node:http);
  * - a scroll through the whole well in 50 ft PNG tiles (a new colour map each pass, so every tile is
  *   encoded again): time per tile p99, one connection;
  * - the whole well as colour JSON: gzip and brotli sizes against the raw size;
@@ -11,6 +12,7 @@
  * service runs under node --cpu-prof; the profile goes to build/bench/profiles/).
  */
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { Agent, get, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -36,21 +38,34 @@ function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 }
 
-/** Times each request from sending to the last byte; every answer must be a 200. */
+/**
+ * Times each request from sending to the last byte, one after the other on one kept-alive connection;
+ * every answer must be a 200. node:http, not fetch: fetch's own work on a 1 MB body (~2 ms here) would
+ * be counted as the service's.
+ */
 async function timed(urls: string[], headers: Record<string, string> = {}): Promise<number[]> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   const times: number[] = [];
-  for (const url of urls) {
-    const started = performance.now();
-    const res = await fetch(url, { headers });
-    await res.arrayBuffer();
-    times.push(performance.now() - started);
-    if (res.status !== 200) throw new Error(`${url} answered ${res.status}`);
+  try {
+    for (const url of urls) {
+      const started = performance.now();
+      const status = await new Promise<number>((resolve, reject) => {
+        get(url, { agent, headers }, (res) => {
+          res.on('data', () => undefined);
+          res.on('end', () => resolve(res.statusCode ?? 0));
+          res.on('error', reject);
+        }).on('error', reject);
+      });
+      times.push(performance.now() - started);
+      if (status !== 200) throw new Error(`${url} answered ${status}`);
+    }
+  } finally {
+    agent.destroy();
   }
   return times;
 }
 
 async function rawSize(url: string, encoding: string): Promise<number> {
-  const { request } = await import('node:http');
   return new Promise((resolve, reject) => {
     request(url, { headers: { 'Accept-Encoding': encoding } }, (res) => {
       let bytes = 0;
