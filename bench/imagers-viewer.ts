@@ -12,7 +12,7 @@
  * service runs under node --cpu-prof; the profile goes to build/bench/profiles/).
  */
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { Agent, get, request } from 'node:http';
+import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -23,6 +23,7 @@ import { DEFAULT_IMAGES_SIZE, ingestWell } from '../core/well/ingest';
 import { createWellTable, WellStore } from '../core/well/store';
 import { startBareServer } from './bare-server';
 import { ensureBuilt } from './build';
+import { keptAliveGet } from './keep-alive-get';
 import { startBenchEmulators } from './emulators';
 import { runLoad } from './load';
 import { totalCpuMs } from './cpu-time';
@@ -41,8 +42,8 @@ function percentile(values: number[], p: number): number {
 
 /**
  * Times each request from sending to the last byte, one after the other on one kept-alive connection;
- * every answer must be a 200. node:http, not fetch: fetch's own work on a 1 MB body (~2 ms here) would
- * be counted as the service's.
+ * every answer must be a 200. node:http, not fetch: fetch's own work on a 1 MB body (~10 ms here under
+ * load) would be counted as the service's.
  */
 async function timed(urls: string[], headers: Record<string, string> = {}): Promise<number[]> {
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
@@ -50,13 +51,7 @@ async function timed(urls: string[], headers: Record<string, string> = {}): Prom
   try {
     for (const url of urls) {
       const started = performance.now();
-      const status = await new Promise<number>((resolve, reject) => {
-        get(url, { agent, headers }, (res) => {
-          res.on('data', () => undefined);
-          res.on('end', () => resolve(res.statusCode ?? 0));
-          res.on('error', reject);
-        }).on('error', reject);
-      });
+      const status = await keptAliveGet(url, agent, headers);
       times.push(performance.now() - started);
       if (status !== 200) throw new Error(`${url} answered ${status}`);
     }

@@ -11,11 +11,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Agent, get } from 'node:http';
+import { Agent } from 'node:http';
 import autocannon from 'autocannon';
 import { chromium } from 'playwright-core';
 import { CHROMIUM_FLAGS, CHROMIUM_PATH } from '../test/helpers/browser';
 import { startBareServer } from './bare-server';
+import { keptAliveGet } from './keep-alive-get';
 import type { TargetResult } from './results';
 
 export const ALL_PLANTS_2018 = 8955;
@@ -67,13 +68,7 @@ async function sequentialRate(url: string, durationSeconds: number, headers: Rec
   try {
     while (performance.now() < end) {
       const sent = performance.now();
-      const status = await new Promise<number>((resolve, reject) => {
-        get(url, { agent, headers }, (res) => {
-          res.on('data', () => undefined);
-          res.on('end', () => resolve(res.statusCode ?? 0));
-          res.on('error', reject);
-        }).on('error', reject);
-      });
+      const status = await keptAliveGet(url, agent, headers);
       latencies.push(performance.now() - sent);
       if (status !== expectStatus) unexpected++;
     }
