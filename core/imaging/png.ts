@@ -140,7 +140,8 @@ export async function encodePngParts(image: PngImage, writeRows: RowWriter = row
     const end = Math.min(height, first + rows);
     writeRows(image, first, end);
     const part = scanlines.subarray(first * stride, end * stride);
-    // One output buffer for the whole part: with zlib's default 16 KiB, every 16 KiB out would be a trip from the pool to this thread and back.
+    // One output buffer for the whole part: with zlib's default of 16 KiB, every 16 KiB deflated would be
+    // a trip from the pool to this thread and back.
     const options = { level: DEFLATE_LEVEL, finishFlush: end === height ? constants.Z_FINISH : constants.Z_SYNC_FLUSH, chunkSize: deflateBound(part.length) };
     // A single part gains nothing from the pool and would wait for a pool thread to wake.
     deflated.push(end === height && first === 0 ? deflateRawSync(part, options) : deflateRawAsync(part, options));
