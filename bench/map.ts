@@ -8,15 +8,15 @@
  * - the limit: a bare node:http server answering the same bytes as /plants?year=2018&state=AL&top_n=4
  *   beside the service, both at 32 connections.
  */
-import { writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Agent, get } from 'node:http';
+import { Agent } from 'node:http';
 import autocannon from 'autocannon';
 import { chromium } from 'playwright-core';
 import { CHROMIUM_FLAGS, CHROMIUM_PATH } from '../test/helpers/browser';
-import { freePort, startProcess, stopProcess, waitForHttp } from './processes';
+import { startBareServer } from './bare-server';
+import { keptAliveGet } from './keep-alive-get';
 import type { TargetResult } from './results';
 
 export const ALL_PLANTS_2018 = 8955;
@@ -72,13 +72,7 @@ async function sequentialRate(url: string, durationSeconds: number, headers: Rec
   try {
     while (performance.now() < end) {
       const sent = performance.now();
-      const status = await new Promise<number>((resolve, reject) => {
-        get(url, { agent, headers }, (res) => {
-          res.on('data', () => undefined);
-          res.on('end', () => resolve(res.statusCode ?? 0));
-          res.on('error', reject);
-        }).on('error', reject);
-      });
+      const status = await keptAliveGet(url, agent, headers);
       latencies.push(performance.now() - sent);
       if (status !== expectStatus) unexpected++;
     }
@@ -140,19 +134,6 @@ const outcome = async <T>(work: () => Promise<T>): Promise<T | { error: string }
     return { error: err instanceof Error ? err.message : String(err) };
   }
 };
-
-/** A node:http server in its own process that answers every request with these bytes and headers. */
-async function startBareServer(workDir: string, body: Buffer, contentType: string): Promise<{ url: string; stop: () => Promise<void> }> {
-  const bodyFile = path.join(workDir, 'bare-body.json');
-  writeFileSync(bodyFile, body);
-  const port = await freePort();
-  const script = `const body = require('fs').readFileSync(${JSON.stringify(bodyFile)});
-require('http').createServer((req, res) => { res.writeHead(200, { 'Content-Type': ${JSON.stringify(contentType)}, 'Content-Length': body.length }); res.end(body); }).listen(${port}, '127.0.0.1');`;
-  const proc = startProcess({ name: 'bare node:http server', command: process.execPath, args: ['-e', script], cwd: workDir, env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, logFile: path.join(workDir, 'bare-server.log') });
-  const url = `http://127.0.0.1:${port}`;
-  await waitForHttp(`${url}/`, proc);
-  return { url, stop: () => stopProcess(proc) };
-}
 
 export interface MapBenchPlan {
   /** challenge-1's service. */

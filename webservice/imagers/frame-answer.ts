@@ -7,15 +7,16 @@
  * - a large one: encoded as a stream within the service's memory budget. JSON is produced in chunks of
  *   whole rows, pulled only when the previous chunk has been taken (a slow client holds a few chunks, not
  *   14.5 MB of text), compressed on the way (gzip or brotli by Accept-Encoding, small windows); a PNG is
- *   encoded at once. The reservation is given back when the response closes, sent whole or abandoned.
+ *   encoded at once (deflated in parallel parts off the main thread, core/imaging/png.ts) and written
+ *   part by part. The reservation is given back when the response closes, sent whole or abandoned.
  *   Beyond the budget: 503 with Retry-After.
  */
 import { Readable, pipeline, type Transform } from 'node:stream';
 import { constants as zlib, createBrotliCompress, createGzip } from 'node:zlib';
 import type { Request, Response } from 'express';
 import { FRAME_JSON_CHUNK_BYTES, frameJson, frameJsonBody, type FrameJsonHeader } from '../../core/imaging/frame-json';
-import { encodePng } from '../../core/imaging/png';
-import { renderRgb, type ColorMapping } from '../../core/imaging/render';
+import { framePng, framePngParts } from '../../core/imaging/frame-png';
+import type { ColorMapping } from '../../core/imaging/render';
 import type { ImageFrame } from '../../core/well/types';
 import { createLogger, errorMessage } from '../../core/log';
 import { HttpError } from '../errors';
@@ -45,7 +46,7 @@ export const SMALL_ANSWER_BYTES = 256 * 1024;
  * answers encoded at once (64 MiB: 64 whole wells), which keeps each one's time reasonable.
  */
 const STREAMED_JSON_BYTES = 1024 * 1024;
-/** What a compressor holds: its window and buffers (brotli's window is set to 2^18 bytes below). */
+/** What a compressor holds: its window and buffers (brotli's window is set to 2^18 bytes below; a PNG's parallel deflaters, 4 × ~256 KiB). */
 const COMPRESSOR_BYTES = 1024 * 1024;
 export const RETRY_AFTER_SECONDS = 1;
 
@@ -69,11 +70,6 @@ function reserve(budget: MemoryBudget, res: Response, bytes: number): void {
   res.once('close', release);
 }
 
-function pngOf(frame: ImageFrame, mapping: ColorMapping | undefined): Buffer {
-  const rows = frame.depthsTenths.length;
-  return mapping ? encodePng(frame.width, rows, renderRgb(frame, mapping), 'rgb') : encodePng(frame.width, rows, frame.pixels, 'grey');
-}
-
 function compressor(coding: ContentCoding): Transform | undefined {
   if (coding === 'gzip') return createGzip({ level: 4, memLevel: 8 });
   if (coding === 'br') return createBrotliCompress({ params: { [zlib.BROTLI_PARAM_QUALITY]: 4, [zlib.BROTLI_PARAM_LGWIN]: 18, [zlib.BROTLI_PARAM_MODE]: zlib.BROTLI_MODE_TEXT } });
@@ -93,7 +89,7 @@ function notModified(req: Request, res: Response, send: FrameToSend): boolean {
   return true;
 }
 
-function streamLarge(req: Request, res: Response, budget: MemoryBudget, send: FrameToSend): void {
+async function streamLarge(req: Request, res: Response, budget: MemoryBudget, send: FrameToSend): Promise<void> {
   const { frame, mapping, json } = send;
   const coding = json ? negotiateCoding(req.headers) : 'identity';
   const compress = compressor(coding);
@@ -111,11 +107,16 @@ function streamLarge(req: Request, res: Response, budget: MemoryBudget, send: Fr
     else pipeline(body, res, done);
     return;
   }
-  // The image to encode, its filtered copy inside the encoder, and the encoded file (at most about as large).
-  reserve(budget, res, 3 * sizeAtMost(send));
-  const png = pngOf(frame, mapping);
-  res.writeHead(200, { ...headers, 'Content-Type': PNG_TYPE, 'Content-Length': String(png.length) });
-  res.end(png);
+  // The image's scanlines, the deflaters' output buffers (as large as their parts), the deflated parts, and the deflaters' own state.
+  reserve(budget, res, 3 * sizeAtMost(send) + COMPRESSOR_BYTES);
+  const png = await framePngParts(frame, mapping);
+  if (res.destroyed) return;
+  const length = png.reduce((sum, part) => sum + part.length, 0);
+  res.writeHead(200, { ...headers, 'Content-Type': PNG_TYPE, 'Content-Length': String(length) });
+  res.cork(); // one write of the small chunk heads and CRCs with the parts, not one each
+  for (const part of png) res.write(part);
+  res.uncork();
+  res.end();
 }
 
 /** Writes the answer (or a 304, or throws a 503 beyond the memory budget). */
@@ -124,7 +125,7 @@ export async function sendFrame(req: Request, budget: MemoryBudget, send: FrameT
   if (!res) throw new Error('the request has no response to write to');
   if (notModified(req, res, send)) return;
   if (sizeAtMost(send) > SMALL_ANSWER_BYTES) return streamLarge(req, res, budget, send);
-  const body = send.json ? frameJson(send.json, send.frame, send.mapping) : pngOf(send.frame, send.mapping);
+  const body = send.json ? frameJson(send.json, send.frame, send.mapping) : await framePng(send.frame, send.mapping);
   const prepared = prepareResponse(body, send.json ? JSON_TYPE : PNG_TYPE, send.etag, { vary: 'Accept' });
   await sendPrepared(req, prepared, { earlyWhile: send.earlyWhile });
 }
