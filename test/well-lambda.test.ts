@@ -43,7 +43,9 @@ test.serial('the handler ingests the sample from S3 into DynamoDB, bit-exact wit
   const { durationMs, phasesMs, ...rest } = summary as Exclude<typeof summary, unknown[]>;
   t.true(Number.isInteger(durationMs) && durationMs > 0);
   t.true(Object.values(phasesMs).every((ms) => Number.isInteger(ms) && ms >= 0));
-  t.true(phasesMs.readParse + phasesMs.resize + phasesMs.write <= durationMs + 2, 'the phases are parts of the duration');
+  // Waiting for the parse thread and for DynamoDB split the duration; the resize runs on the parse thread, overlapping both.
+  t.true(phasesMs.readParse + phasesMs.write <= durationMs + 2, 'the phases are parts of the duration');
+  t.true(phasesMs.resize <= durationMs + 2, 'the resize is part of the duration');
   t.deepEqual(rest, {
     well: 'well_imager_200',
     source: 's3://raw/raw/well_imager_200.csv',

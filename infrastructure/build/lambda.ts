@@ -9,6 +9,7 @@ import * as esbuild from 'esbuild';
 import { isNodeBuiltin } from './packages';
 import { readLayerModules } from './layer';
 import type { ZipEntry } from './zip';
+import { PARSE_THREAD_BUNDLE } from '../../core/well/threaded-parse';
 
 const NODE_TARGET = 'node20';
 
@@ -24,6 +25,9 @@ export const NODE_BUNDLE = {
   metafile: true,
   logLevel: 'silent',
 } as const;
+
+/** Worker-thread scripts the handlers start, bundled beside them (<name>.js). */
+const WORKER_SCRIPTS = [{ name: PARSE_THREAD_BUNDLE.slice(0, -'.js'.length), file: 'core/well/parse-thread.ts' }] as const;
 
 export interface HandlerSource {
   /** The file name without extension: the zip holds <name>.js, the handler is <name>.handler. */
@@ -58,9 +62,11 @@ export async function bundleHandlers(root: string): Promise<HandlerBundle> {
   const outdir = path.join(root, 'build', '.lambda');
   const result = await esbuild.build({
     absWorkingDir: root,
-    entryPoints: handlers.map((h) => ({ in: h.file, out: h.name })),
+    entryPoints: [...handlers.map((h) => ({ in: h.file, out: h.name })), ...WORKER_SCRIPTS.map((w) => ({ in: path.join(root, w.file), out: w.name }))],
     outdir,
     ...NODE_BUNDLE,
+    // A module finds the scripts of its worker threads beside its own bundle (core/well/threaded-parse.ts).
+    define: { 'import.meta.filename': '__filename', 'import.meta.dirname': '__dirname' },
     packages: 'external',
     legalComments: 'none',
   });
