@@ -66,7 +66,7 @@ async function measure(what: string, plan: SizePlan, once: (run: number) => Prom
       const { result: value, emulatorCpuMs } = plan.emulatorCpu ? await plan.emulatorCpu(() => once(i)) : { result: await once(i), emulatorCpuMs: undefined };
       const run = { ...value, emulatorCpuMs };
       all.push(run);
-      const cpu = emulatorCpuMs === undefined ? '' : `, emulator CPU ${emulatorCpuMs.toFixed(0)} ms`;
+      const cpu = `${run.cpuMs === undefined ? '' : `, CPU ${secs(run.cpuMs)} s`}${emulatorCpuMs === undefined ? '' : `, emulator CPU ${secs(emulatorCpuMs)} s`}`;
       plan.log(`  ${what} ${run.rows} rows in ${secs(run.workMs)} s (${((run.rows * 1000) / run.workMs).toFixed(0)} rows/s${cpu}; process ${secs(run.wallMs)} s), peak RSS ${mb(run.peakRssMb)} MB`);
     }
   } catch (err) {
@@ -89,7 +89,7 @@ export async function runWellSizes(plan: SizePlan, sizes: readonly number[] = WE
     const well = (run: number): string => `bench-x${times}${run === 0 ? '' : `-${run + 1}`}`;
     const ours = await measure('ours     ', plan, async (run) => {
       const r = await runOurWellEtl(plan.challenge2, plan.aws, plan.workDir, well(run), { file, key: `bench/well_x${times}.csv` });
-      return { rows: r.rows, workMs: r.workMs, wallMs: r.wallMs, peakRssMb: r.peakRssMb, writeMs: r.summary.phasesMs.write };
+      return { rows: r.rows, workMs: r.workMs, wallMs: r.wallMs, peakRssMb: r.peakRssMb, writeMs: r.summary.phasesMs.write, cpuMs: r.summary.cpuMs };
     });
     const endpoint = plan.aws.dynamodbEndpoint;
     const reference: Outcome<EtlRun> = !plan.reference

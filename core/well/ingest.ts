@@ -51,6 +51,8 @@ export interface IngestSummary {
    * parse thread's time resizing, which overlaps both.
    */
   phasesMs: { readParse: number; resize: number; write: number };
+  /** CPU the process used during durationMs, every thread (the parse thread's included). */
+  cpuMs: number;
 }
 
 /** `raw/well_imager_200.csv` → `well_imager_200`. */
@@ -62,6 +64,7 @@ export function defaultWellId(key: string): string {
 
 export async function ingestWell(request: IngestRequest, deps: IngestDeps): Promise<IngestSummary> {
   const started = performance.now();
+  const cpuAtStart = process.cpuUsage();
   const logger = deps.logger ?? createLogger('well-ingest');
   const source = `s3://${request.bucket}/${request.key}`;
   if (!Number.isInteger(deps.imagesSize) || deps.imagesSize < 1) throw new Error(`images size must be a positive integer, got ${deps.imagesSize}`);
@@ -107,6 +110,7 @@ export async function ingestWell(request: IngestRequest, deps: IngestDeps): Prom
   logger.info(`${source}: ${reader.rowsKept} rows parsed and resized ${reader.width} → ${deps.imagesSize}`, { resizeMs: Math.round(resize) });
   const { metadata, rowsWritten } = await replacement!.commit();
   const finished = performance.now();
+  const cpu = process.cpuUsage(cpuAtStart);
   write += finished - readAt;
   return {
     well,
@@ -120,5 +124,6 @@ export async function ingestWell(request: IngestRequest, deps: IngestDeps): Prom
     width: deps.imagesSize,
     durationMs: Math.round(finished - started),
     phasesMs: { readParse: Math.round(finished - started - write), resize: Math.round(resize), write: Math.round(write) },
+    cpuMs: Math.round((cpu.user + cpu.system) / 1000),
   };
 }
