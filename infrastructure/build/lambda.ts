@@ -26,8 +26,8 @@ export const NODE_BUNDLE = {
   logLevel: 'silent',
 } as const;
 
-/** Worker-thread scripts the handlers start, bundled beside them (<name>.js). */
-const WORKER_SCRIPTS = [{ name: PARSE_THREAD_BUNDLE.slice(0, -'.js'.length), file: 'core/well/parse-thread.ts' }] as const;
+/** Worker-thread scripts the handlers start, bundled beside them (<name>.js); their imports count as their handler's. */
+export const WORKER_SCRIPTS = [{ name: PARSE_THREAD_BUNDLE.slice(0, -'.js'.length), file: 'core/well/parse-thread.ts', handler: 'well' }] as const;
 
 export interface HandlerSource {
   /** The file name without extension: the zip holds <name>.js, the handler is <name>.handler. */
@@ -72,9 +72,10 @@ export async function bundleHandlers(root: string): Promise<HandlerBundle> {
   });
   const externals = new Map<string, string[]>();
   for (const [out, meta] of Object.entries(result.metafile.outputs)) {
-    const name = path.basename(out, '.js');
+    const output = path.basename(out, '.js');
+    const name = WORKER_SCRIPTS.find((w) => w.name === output)?.handler ?? output;
     const paths = meta.imports.filter((i) => i.external && !isNodeBuiltin(i.path)).map((i) => i.path);
-    externals.set(name, [...new Set(paths)].sort());
+    externals.set(name, [...new Set([...(externals.get(name) ?? []), ...paths])].sort());
   }
   const files = result.outputFiles.map((f) => ({ name: path.relative(outdir, f.path).split(path.sep).join('/'), data: Buffer.from(f.contents) }));
   return { handlers, files, externals, inputs: Object.keys(result.metafile.inputs) };
