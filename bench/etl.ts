@@ -24,6 +24,8 @@ export interface EtlPlan {
   runs: number;
   /** The well ingest's larger sizes (× the sample); none with --quick. */
   wellSizes: readonly number[];
+  /** Only the well ingest (`--only well`): no eGRID ETL. */
+  wellOnly?: boolean;
   /** The DynamoDB emulator's process: its CPU time is measured around each well ingest. */
   dynamoPid?: number;
   log: (line: string) => void;
@@ -91,7 +93,7 @@ export async function runEtlBench(plan: EtlPlan): Promise<{ etl: EtlResults; ref
   log(`ETL challenge-1: workbook → datamart (ours: the built Lambda through the local runner)${plan.runs > 1 ? `, ${plan.runs} runs each` : ''}`);
   const egridOurs = new Best<EtlRun>('our eGRID ETL', log, (r) => r.workMs);
   const egridRef = new Best<EtlRun>('reference seed_etl_egrid.py', log, (r) => r.workMs);
-  for (let i = 0; i < plan.runs; i++) {
+  for (let i = 0; i < (plan.wellOnly ? 0 : plan.runs); i++) {
     await egridOurs.run(async () => {
       const r = await runOurEgridEtl(plan.challenge1, plan.aws, plan.workDir);
       log(`  ours      ${r.rows} plants in ${secs(r.workMs)} s (process ${secs(r.wallMs)} s), peak RSS ${mb(r.peakRssMb)} MB`);
@@ -134,8 +136,8 @@ export async function runEtlBench(plan: EtlPlan): Promise<{ etl: EtlResults; ref
     await ingestOurs.run(async () => {
       const { result: r, emulatorCpuMs } = await emulatorCpu(() => runOurWellEtl(plan.challenge2, plan.aws, plan.workDir, i === 0 ? plan.challenge2.well_id : `bench-run-${i + 1}`));
       const writeMs = r.summary.phasesMs.write;
-      log(`  ours      ingest ${r.rows} rows in ${secs(r.workMs)} s (writes ${secs(writeMs)} s${cpuText(emulatorCpuMs)}; process ${secs(r.wallMs)} s), peak RSS ${mb(r.peakRssMb)} MB`);
-      return { rows: r.rows, workMs: r.workMs, wallMs: r.wallMs, peakRssMb: r.peakRssMb, writeMs, emulatorCpuMs };
+      log(`  ours      ingest ${r.rows} rows in ${secs(r.workMs)} s (writes ${secs(writeMs)} s, CPU ${secs(r.summary.cpuMs)} s${cpuText(emulatorCpuMs)}; process ${secs(r.wallMs)} s), peak RSS ${mb(r.peakRssMb)} MB`);
+      return { rows: r.rows, workMs: r.workMs, wallMs: r.wallMs, peakRssMb: r.peakRssMb, writeMs, emulatorCpuMs, cpuMs: r.summary.cpuMs };
     });
     if (!plan.reference) continue;
     await wellRef.run(async () => {
@@ -146,7 +148,7 @@ export async function runEtlBench(plan: EtlPlan): Promise<{ etl: EtlResults; ref
     });
   }
 
-  const wellIngestSizes = await runWellSizes(plan, plan.wellSizes);
+  const wellIngestSizes = await runWellSizes({ ...plan, emulatorCpu }, plan.wellSizes);
 
   const withRuns = <T extends object>(outcome: Outcome<T>, field: string, keys: number[]): Outcome<T> =>
     'value' in outcome && keys.length > 1 ? { value: { ...outcome.value, [field]: keys } } : outcome;

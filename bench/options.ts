@@ -16,16 +16,22 @@ export interface BenchOptions {
   build: boolean;
   /** Keep the temporary folder (emulator data, logs, env file). */
   keep: boolean;
+  /** Run only one part: `etl` (both ETLs, no services) or `well` (the well ingest alone: parse+resize, 1×, 10×, 50×). */
+  only?: BenchPart;
 }
 
-export const USAGE = `usage: npm run bench -- [--quick] [--duration S] [--etl-runs N] [--no-reference] [--profile] [--keep] [--build]
+export const BENCH_PARTS = ['etl', 'well'] as const;
+export type BenchPart = (typeof BENCH_PARTS)[number];
+
+export const USAGE = `usage: npm run bench -- [--quick] [--duration S] [--etl-runs N] [--no-reference] [--profile] [--keep] [--build] [--only etl|well]
   --quick         smoke run: 1 s per load case, 1 and 16 connections, no slow 500-row reference request
   --duration S    seconds per load case (default 6)
   --etl-runs N    run each ETL N times per side and keep the best (default 1)
   --no-reference  do not run the Python reference (ratios are then not measured)
   --profile       run the service under node --cpu-prof (profiles in build/bench/profiles/)
   --build         run npm run build first (by default only when an artifact is missing)
-  --keep          keep the temporary folder with the emulators' data and the processes' logs`;
+  --keep          keep the temporary folder with the emulators' data and the processes' logs
+  --only PART     run one part: etl (both ETLs, no services) or well (the well ingest alone at 1×, 10×, 50×)`;
 
 export class UsageError extends Error {}
 
@@ -39,7 +45,11 @@ export function parseOptions(argv: string[]): BenchOptions {
     else if (arg === '--profile') options.profile = true;
     else if (arg === '--keep') options.keep = true;
     else if (arg === '--build') options.build = true;
-    else if (arg === '--etl-runs' || arg.startsWith('--etl-runs=')) {
+    else if (arg === '--only' || arg.startsWith('--only=')) {
+      const raw = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : argv[++i];
+      if (!BENCH_PARTS.includes(raw as BenchPart)) throw new UsageError(`--only must be one of ${BENCH_PARTS.join(', ')}, got "${raw}"`);
+      options.only = raw as BenchPart;
+    } else if (arg === '--etl-runs' || arg.startsWith('--etl-runs=')) {
       const raw = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : argv[++i];
       options.etlRuns = Number(raw);
       if (!Number.isInteger(options.etlRuns) || options.etlRuns < 1 || options.etlRuns > 20) throw new UsageError(`--etl-runs must be an integer from 1 to 20, got "${raw}"`);

@@ -16,6 +16,8 @@ export interface EtlRun {
   writeMs?: number;
   /** Well ingest: CPU the DynamoDB emulator process used during the run (its share of the work). */
   emulatorCpuMs?: number;
+  /** Our well ingest: CPU its process used during workMs, every thread (the parse thread's included). */
+  cpuMs?: number;
 }
 
 /** A measurement that may have failed: the value, or why there is none. */

@@ -8,14 +8,14 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { loadChallengeConfig } from '../core/config';
+import { loadChallengeConfig, type ChallengeConfig } from '../core/config';
 import { runApiBench } from './api';
 import { ensureBuilt } from './build';
-import { startBenchEmulators } from './emulators';
+import { startBenchEmulators, type BenchEmulators } from './emulators';
 import { runEtlBench } from './etl';
 import { WELL_SIZES } from './well-sizes';
 import { currentCommit, describeMachine, loadAverageNow } from './machine';
-import { parseOptions, UsageError, USAGE } from './options';
+import { parseOptions, UsageError, USAGE, type BenchOptions } from './options';
 import { CHALLENGE_1, CHALLENGE_2, RESULTS_DIR, WELL_CSV, WORKBOOK } from './paths';
 import { readPeakRssMb } from './peak-rss';
 import { stopAllStarted, stopProcess } from './processes';
@@ -68,30 +68,49 @@ async function main(argv: string[]): Promise<number> {
     const emulators = await startBenchEmulators(workDir, challenge1.aws_region);
     log(`emulators: S3 ${emulators.settings.s3Endpoint}, DynamoDB ${emulators.settings.dynamodbEndpoint}`);
 
-    const { etl, referenceDatamartDir } = await runEtlBench({ challenge1, challenge2, aws: emulators.settings, workDir, reference: python.ok, runs: options.etlRuns, wellSizes: options.quick ? [] : WELL_SIZES, dynamoPid: emulators.processes.find((p) => p.name === 'dynamodb emulator')?.pid, log });
+    const { etl, referenceDatamartDir } = await runEtlBench({ challenge1, challenge2, aws: emulators.settings, workDir, reference: python.ok, runs: options.etlRuns, wellSizes: options.quick ? [] : WELL_SIZES, wellOnly: options.only === 'well', dynamoPid: emulators.processes.find((p) => p.name === 'dynamodb emulator')?.pid, log });
     report.etl = etl;
-
-    const profileDir = options.profile ? path.join(RESULTS_DIR, 'profiles', report.startedAt.replace(/[:.]/g, '-')) : undefined;
-    const servers = await startServers({ challenge1, challenge2, emulators, workDir, referenceDatamartDir, cpuProfileDir: profileDir, log });
-    if (servers.referenceProblem) notes.push(`the reference service did not start: ${servers.referenceProblem}`);
-
-    log(`API: ${options.durationSeconds} s per case, connections ${options.connections.join(', ')} and the target cases`);
-    report.api = await runApiBench(servers.targets, { connections: options.connections, durationSeconds: options.durationSeconds, referenceSlowRequests: !options.quick, log });
-
-    // The plants map and its HTTP layer (issue 12), on challenge-1's service.
-    const plantsService = servers.ours.get(challenge1.challenge);
-    if (plantsService) report.map = await runMapBench({ url: plantsService.url, workDir, durationSeconds: options.durationSeconds, quick: options.quick, log });
-    for (const [challenge, service] of servers.ours) {
-      report.servicePeakRssMb[`${challenge} service`] = readPeakRssMb(service.process.pid);
-      // A graceful stop: with --profile, node writes the CPU profile on exit.
-      await stopProcess(service.process, 15_000);
-    }
-    if (profileDir) notes.push(`CPU profiles of the services: ${profileDir}`);
+    if (options.only) notes.push(`--only ${options.only}: the services and their API were not run`);
+    else await runServiceBenches(report, { challenge1, challenge2, emulators, workDir, referenceDatamartDir, options, notes });
   } finally {
     await stopAllStarted();
     if (!options.keep) await rm(workDir, { recursive: true, force: true });
   }
+  return finish(report);
+}
 
+interface ServicePlan {
+  challenge1: ChallengeConfig;
+  challenge2: ChallengeConfig;
+  emulators: BenchEmulators;
+  workDir: string;
+  referenceDatamartDir: string | undefined;
+  options: BenchOptions;
+  notes: string[];
+}
+
+/** The services (ours and the reference's) under load: the API cases and the map. */
+async function runServiceBenches(report: BenchReport, plan: ServicePlan): Promise<void> {
+  const { challenge1, challenge2, emulators, workDir, referenceDatamartDir, options, notes } = plan;
+  const profileDir = options.profile ? path.join(RESULTS_DIR, 'profiles', report.startedAt.replace(/[:.]/g, '-')) : undefined;
+  const servers = await startServers({ challenge1, challenge2, emulators, workDir, referenceDatamartDir, cpuProfileDir: profileDir, log });
+  if (servers.referenceProblem) notes.push(`the reference service did not start: ${servers.referenceProblem}`);
+
+  log(`API: ${options.durationSeconds} s per case, connections ${options.connections.join(', ')} and the target cases`);
+  report.api = await runApiBench(servers.targets, { connections: options.connections, durationSeconds: options.durationSeconds, referenceSlowRequests: !options.quick, log });
+
+  // The plants map and its HTTP layer (issue 12), on challenge-1's service.
+  const plantsService = servers.ours.get(challenge1.challenge);
+  if (plantsService) report.map = await runMapBench({ url: plantsService.url, workDir, durationSeconds: options.durationSeconds, quick: options.quick, log });
+  for (const [challenge, service] of servers.ours) {
+    report.servicePeakRssMb[`${challenge} service`] = readPeakRssMb(service.process.pid);
+    // A graceful stop: with --profile, node writes the CPU profile on exit.
+    await stopProcess(service.process, 15_000);
+  }
+  if (profileDir) notes.push(`CPU profiles of the services: ${profileDir}`);
+}
+
+async function finish(report: BenchReport): Promise<number> {
   report.machine.loadAverage.end = loadAverageNow();
   report.finishedAt = new Date().toISOString();
   report.targets = judgeTargets(report.etl, report.api);

@@ -16,7 +16,7 @@ import { createWellTable, WellStore } from '../core/well/store';
 import { decodeDatamart } from '../core/egrid/datamart-codec';
 import { datamartKey } from '../core/egrid/datamart-layout';
 import { ARTIFACTS, buildArtifact, buildArtifacts, type BuildReport } from '../infrastructure/build/build';
-import { bundleHandlers, checkAgainstLayer, findHandlers } from '../infrastructure/build/lambda';
+import { bundleHandlers, checkAgainstLayer, findHandlers, WORKER_SCRIPTS } from '../infrastructure/build/lambda';
 import { nativePackagesAmong } from '../infrastructure/build/packages';
 import { readLayerModules } from '../infrastructure/build/layer';
 import { zipBuffer, zipEntryNames } from '../infrastructure/build/zip';
@@ -94,11 +94,12 @@ test('the build reports every artifact', (t) => {
   for (const r of reports) t.true(r.bytes > 0, r.artifact);
 });
 
-test('lambda.zip holds one CommonJS file per handler in lambda/, helpers excluded', async (t) => {
+test('lambda.zip holds one CommonJS file per handler in lambda/, helpers excluded, and the worker threads they start', async (t) => {
   const handlers = findHandlers(PROJECT_ROOT).map((h) => h.name);
   t.true(handlers.includes('well'));
   t.false(handlers.includes('events'));
-  t.deepEqual(await zipEntryNames(lambdaZip()), handlers.map((h) => `${h}.js`).sort());
+  t.deepEqual(await zipEntryNames(lambdaZip()), [...handlers, ...WORKER_SCRIPTS.map((w) => w.name)].map((name) => `${name}.js`).sort());
+  t.true(WORKER_SCRIPTS.some((w) => w.name === 'well-parse-thread'));
 });
 
 test('layer.zip is nodejs/node_modules/<module>/index.js for each module of layer/modules.json, nothing else', async (t) => {

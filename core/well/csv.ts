@@ -71,9 +71,10 @@ function columnName(header: string[], index: number): string {
   return `column ${index + 1} (${header[index] ?? '?'})`;
 }
 
-type Input = NodeJS.ReadableStream | Buffer | string;
+/** The CSV's bytes: a stream, any async iterable of chunks (the parse thread's input), or the whole text. */
+type Input = NodeJS.ReadableStream | AsyncIterable<Buffer> | Buffer | string;
 
-function toStream(input: Input): NodeJS.ReadableStream {
+function toStream(input: Input): NodeJS.ReadableStream | AsyncIterable<Buffer> {
   return typeof input === 'string' || Buffer.isBuffer(input) ? Readable.from([Buffer.from(input)]) : input;
 }
 
@@ -81,7 +82,7 @@ function toStream(input: Input): NodeJS.ReadableStream {
  * The input's bytes unchanged, once its first bytes show text: a workbook, an old .xls, a zip or other
  * binary file uploaded where a CSV is expected is named as such (SPEC §4.5), not parsed as CSV.
  */
-async function* textOnly(input: NodeJS.ReadableStream, source: string): AsyncGenerator<Buffer> {
+async function* textOnly(input: NodeJS.ReadableStream | AsyncIterable<Buffer>, source: string): AsyncGenerator<Buffer> {
   let head: Buffer | undefined = Buffer.alloc(0);
   const check = (bytes: Buffer): void => {
     const kind = fileKind(bytes);

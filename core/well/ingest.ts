@@ -8,8 +8,7 @@
  */
 import { Readable } from 'node:stream';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { WellCsvReader } from './csv';
-import { resizeKernel, resizeRowInto, type ResizeKernel } from './resize';
+import { ThreadedWellParse } from './threaded-parse';
 import type { WellReplacement, WellStore } from './store';
 import { wellIdProblem } from './table';
 import { createLogger, type Logger } from '../log';
@@ -47,10 +46,13 @@ export interface IngestSummary {
   /** Handler work, from the first S3 request to the last DynamoDB write. */
   durationMs: number;
   /**
-   * Where durationMs went, the phases overlapping: readParse is download + parse + validation, resize the
-   * resizes, write the time spent waiting for DynamoDB (back-pressure, and the final flush, flip and sweep).
+   * Where durationMs went: write is the time spent waiting for DynamoDB (back-pressure, and the final
+   * flush, flip and sweep), readParse the rest (waiting for the parse thread's next batch); resize is the
+   * parse thread's time resizing, which overlaps both.
    */
   phasesMs: { readParse: number; resize: number; write: number };
+  /** CPU the process used during durationMs, every thread (the parse thread's included). */
+  cpuMs: number;
 }
 
 /** `raw/well_imager_200.csv` → `well_imager_200`. */
@@ -62,6 +64,7 @@ export function defaultWellId(key: string): string {
 
 export async function ingestWell(request: IngestRequest, deps: IngestDeps): Promise<IngestSummary> {
   const started = performance.now();
+  const cpuAtStart = process.cpuUsage();
   const logger = deps.logger ?? createLogger('well-ingest');
   const source = `s3://${request.bucket}/${request.key}`;
   if (!Number.isInteger(deps.imagesSize) || deps.imagesSize < 1) throw new Error(`images size must be a positive integer, got ${deps.imagesSize}`);
@@ -84,24 +87,15 @@ export async function ingestWell(request: IngestRequest, deps: IngestDeps): Prom
     throw new Error(`${source}: ${problem}${request.well === undefined ? ' (from the object\'s well metadata or its key; pass "well" in the event)' : ''}`);
   }
 
-  const reader = new WellCsvReader(body, { source });
+  // Parse, validation and resize run on a worker thread; this one only writes (see threaded-parse.ts).
+  const reader = new ThreadedWellParse(body, { source, imagesSize: deps.imagesSize });
   let replacement: WellReplacement | undefined;
-  let kernel: ResizeKernel | undefined;
-  let resize = 0;
   let write = 0;
   try {
     for await (const batch of reader) {
-      const rows = batch.depthsTenths.length;
-      const resizeStarted = performance.now();
-      kernel ??= resizeKernel(reader.width, deps.imagesSize);
-      const pixels = new Uint8Array(rows * deps.imagesSize);
-      // Same width: the rows unchanged, as Pillow returns an image whose size does not change.
-      if (reader.width === deps.imagesSize) pixels.set(batch.pixels);
-      else for (let r = 0; r < rows; r++) resizeRowInto(kernel, batch.pixels, r * reader.width, pixels, r * deps.imagesSize);
       const writeStarted = performance.now();
-      resize += writeStarted - resizeStarted;
       replacement ??= await deps.store.beginReplace(well, deps.imagesSize, source);
-      await replacement.write(batch.depthsTenths, pixels);
+      await replacement.write(batch.depthsTenths, batch.pixels);
       write += performance.now() - writeStarted;
     }
   } catch (err) {
@@ -111,10 +105,12 @@ export async function ingestWell(request: IngestRequest, deps: IngestDeps): Prom
     }
     throw err;
   }
+  const resize = reader.resizeMs;
   const readAt = performance.now();
   logger.info(`${source}: ${reader.rowsKept} rows parsed and resized ${reader.width} → ${deps.imagesSize}`, { resizeMs: Math.round(resize) });
   const { metadata, rowsWritten } = await replacement!.commit();
   const finished = performance.now();
+  const cpu = process.cpuUsage(cpuAtStart);
   write += finished - readAt;
   return {
     well,
@@ -127,6 +123,7 @@ export async function ingestWell(request: IngestRequest, deps: IngestDeps): Prom
     inputWidth: reader.width,
     width: deps.imagesSize,
     durationMs: Math.round(finished - started),
-    phasesMs: { readParse: Math.round(finished - started - resize - write), resize: Math.round(resize), write: Math.round(write) },
+    phasesMs: { readParse: Math.round(finished - started - write), resize: Math.round(resize), write: Math.round(write) },
+    cpuMs: Math.round((cpu.user + cpu.system) / 1000),
   };
 }

@@ -48,7 +48,7 @@ export interface WellReplacement {
   well: string;
   ticket: number;
   /** Queues a batch (rows × width pixels); resolves when the writes in flight leave room for more. */
-  write(depthsTenths: number[], pixels: Uint8Array): Promise<void>;
+  write(depthsTenths: ArrayLike<number>, pixels: Uint8Array): Promise<void>;
   /** Writes what is queued, makes these rows the served ones, deletes the replaced ones. */
   commit(): Promise<ReplaceResult>;
   /** Deletes every row written so far (never served); the previous rows stay served. */
@@ -127,7 +127,7 @@ export class WellWriter {
       if (state !== 'writing') throw new Error(`well ${well}: ${what} after the replacement was ${state}`);
     };
 
-    const write = async (depthsTenths: number[], pixels: Uint8Array): Promise<void> => {
+    const write = async (depthsTenths: ArrayLike<number>, pixels: Uint8Array): Promise<void> => {
       expectWriting('write');
       if (pixels.length !== depthsTenths.length * width) throw new Error(`well ${well}: ${pixels.length} pixels for ${depthsTenths.length} rows of ${width}`);
       for (let r = 0; r < depthsTenths.length; r++) {

@@ -9,6 +9,7 @@ import * as esbuild from 'esbuild';
 import { isNodeBuiltin } from './packages';
 import { readLayerModules } from './layer';
 import type { ZipEntry } from './zip';
+import { PARSE_THREAD_BUNDLE } from '../../core/well/threaded-parse';
 
 const NODE_TARGET = 'node20';
 
@@ -24,6 +25,9 @@ export const NODE_BUNDLE = {
   metafile: true,
   logLevel: 'silent',
 } as const;
+
+/** Worker-thread scripts the handlers start, bundled beside them (<name>.js); their imports count as their handler's. */
+export const WORKER_SCRIPTS = [{ name: PARSE_THREAD_BUNDLE.slice(0, -'.js'.length), file: 'core/well/parse-thread.ts', handler: 'well' }] as const;
 
 export interface HandlerSource {
   /** The file name without extension: the zip holds <name>.js, the handler is <name>.handler. */
@@ -58,17 +62,20 @@ export async function bundleHandlers(root: string): Promise<HandlerBundle> {
   const outdir = path.join(root, 'build', '.lambda');
   const result = await esbuild.build({
     absWorkingDir: root,
-    entryPoints: handlers.map((h) => ({ in: h.file, out: h.name })),
+    entryPoints: [...handlers.map((h) => ({ in: h.file, out: h.name })), ...WORKER_SCRIPTS.map((w) => ({ in: path.join(root, w.file), out: w.name }))],
     outdir,
     ...NODE_BUNDLE,
+    // A module finds the scripts of its worker threads beside its own bundle (core/well/threaded-parse.ts).
+    define: { 'import.meta.filename': '__filename', 'import.meta.dirname': '__dirname' },
     packages: 'external',
     legalComments: 'none',
   });
   const externals = new Map<string, string[]>();
   for (const [out, meta] of Object.entries(result.metafile.outputs)) {
-    const name = path.basename(out, '.js');
+    const output = path.basename(out, '.js');
+    const name = WORKER_SCRIPTS.find((w) => w.name === output)?.handler ?? output;
     const paths = meta.imports.filter((i) => i.external && !isNodeBuiltin(i.path)).map((i) => i.path);
-    externals.set(name, [...new Set(paths)].sort());
+    externals.set(name, [...new Set([...(externals.get(name) ?? []), ...paths])].sort());
   }
   const files = result.outputFiles.map((f) => ({ name: path.relative(outdir, f.path).split(path.sep).join('/'), data: Buffer.from(f.contents) }));
   return { handlers, files, externals, inputs: Object.keys(result.metafile.inputs) };

@@ -1,0 +1,156 @@
+/**
+ * The well CSV parsed and resized on a worker thread (core/well/parse-thread.ts), batch by batch, for the
+ * streaming ingest: this side feeds the thread the object's bytes as it asks for them and hands out the
+ * resized batches it sends, with the same counters and errors as WellCsvReader (a rejected file's
+ * WellCsvError names the line). Memory stays bounded: the thread reads a few chunks ahead and runs at
+ * most `credits` batches ahead of the consumer.
+ */
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { WellCsvError } from './csv';
+import type { FromParseThread, ParseThreadSettings, ToParseThread } from './parse-thread-messages';
+
+/** The thread's script in the Lambda bundle, beside the handler (infrastructure/build/lambda.ts). */
+export const PARSE_THREAD_BUNDLE = 'well-parse-thread.js';
+
+const PARSE_THREAD_YOUNG_MB = 8;
+
+/** Resized rows in file order: pixels are depthsTenths.length × imagesSize bytes. */
+export interface ResizedBatch {
+  depthsTenths: Float64Array;
+  pixels: Uint8Array;
+}
+
+export interface ThreadedParseOptions {
+  source: string;
+  imagesSize: number;
+  /** Rows per batch (default 500). */
+  batchRows?: number;
+  /** Batches the thread may run ahead of the consumer (default 2). */
+  credits?: number;
+}
+
+/**
+ * The thread's script and Node options: beside this module's bundle (the Lambda), or the TypeScript
+ * source run through tsx, as this module is (tests, tools, the bench).
+ */
+export function parseThread(): { script: string; eval: boolean } {
+  if (!import.meta.filename.endsWith('.ts')) return { script: path.join(import.meta.dirname, PARSE_THREAD_BUNDLE), eval: false };
+  // A worker does not inherit tsx's loader: the thread loads its TypeScript through tsx's API.
+  const source = pathToFileURL(path.join(import.meta.dirname, 'parse-thread.ts')).href;
+  const api = import.meta.resolve('tsx/esm/api');
+  return { script: `import(${JSON.stringify(api)}).then(({ tsImport }) => tsImport(${JSON.stringify(source)}, ${JSON.stringify(source)}))`, eval: true };
+}
+
+export class ThreadedWellParse implements AsyncIterable<ResizedBatch> {
+  /** Pixels per row in the file; known once the first batch is out. */
+  width = 0;
+  /** Data rows read (kept + dropped), header excluded; final once the iteration has ended. */
+  rowsRead = 0;
+  /** Rows dropped because a cell was empty; final once the iteration has ended. */
+  rowsDropped = 0;
+  /** Rows handed out so far. */
+  rowsKept = 0;
+  /** The thread's time resizing (ms), final once the iteration has ended. */
+  resizeMs = 0;
+  private started = false;
+
+  constructor(
+    private readonly input: AsyncIterable<Uint8Array | string>,
+    private readonly options: ThreadedParseOptions,
+  ) {}
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<ResizedBatch> {
+    if (this.started) throw new Error('a ThreadedWellParse can be read once');
+    this.started = true;
+    const settings: ParseThreadSettings = {
+      source: this.options.source,
+      imagesSize: this.options.imagesSize,
+      batchRows: Math.max(1, this.options.batchRows ?? 500),
+      credits: Math.max(1, this.options.credits ?? 2),
+    };
+    const thread = parseThread();
+    // A small young generation: the thread makes short-lived strings by the million (csv-parse's cells), and
+    // with V8's default its heap grew with the file's length (peak RSS 127 MB at 1×, 189 MB at 50×).
+    const worker = new Worker(thread.script, { workerData: { wellParseThread: settings }, eval: thread.eval, resourceLimits: { maxYoungGenerationSizeMb: PARSE_THREAD_YOUNG_MB } });
+    const send = (message: ToParseThread, transfer: ArrayBuffer[] = []): void => worker.postMessage(message, transfer);
+    const inbox: FromParseThread[] = [];
+    let exited = false;
+    let wake: (() => void) | undefined;
+    const nudge = (): void => wake?.();
+
+    // The input is read one chunk at a time, in order, each time the thread asks for one.
+    const chunks = this.input[Symbol.asyncIterator]();
+    let inputDone = false;
+    let feeding = Promise.resolve();
+    const feed = (): void => {
+      feeding = feeding.then(async () => {
+        if (inputDone || exited) return;
+        try {
+          const next = await chunks.next();
+          if (next.done) {
+            inputDone = true;
+            send({ type: 'end' });
+            return;
+          }
+          // A copy of the chunk's own bytes (a stream's chunk may be a view of a shared pool), moved, not cloned.
+          const bytes = typeof next.value === 'string' ? new Uint8Array(Buffer.from(next.value)) : new Uint8Array(next.value);
+          send({ type: 'chunk', bytes }, [bytes.buffer as ArrayBuffer]);
+        } catch (err) {
+          inputDone = true;
+          send({ type: 'failed', message: err instanceof Error ? err.message : String(err) });
+        }
+      });
+    };
+    worker.on('message', (message: FromParseThread) => {
+      if (message.type === 'read') feed();
+      else inbox.push(message);
+      nudge();
+    });
+    worker.on('error', (err) => {
+      inbox.push({ type: 'error', message: `the parse thread failed: ${err.message}`, rejected: false });
+      nudge();
+    });
+    worker.on('exit', () => {
+      exited = true;
+      nudge();
+    });
+
+    let finished = false;
+    try {
+      for (;;) {
+        while (inbox.length === 0 && !exited) {
+          await new Promise<void>((resolve) => {
+            wake = () => {
+              wake = undefined;
+              resolve();
+            };
+          });
+        }
+        const message = inbox.shift();
+        if (!message) throw new Error(`${settings.source}: the parse thread ended without a result`);
+        if (message.type === 'batch') {
+          this.width = message.inputWidth;
+          this.rowsKept += message.depthsTenths.length;
+          yield { depthsTenths: message.depthsTenths, pixels: message.pixels };
+          send({ type: 'credit' });
+        } else if (message.type === 'done') {
+          this.width = message.width;
+          this.rowsRead = message.rowsRead;
+          this.rowsDropped = message.rowsDropped;
+          this.resizeMs = message.resizeMs;
+          finished = true;
+          return;
+        } else if (message.type === 'error') {
+          throw message.rejected ? new WellCsvError(message.message) : new Error(`${settings.source}: ${message.message}`);
+        }
+      }
+    } finally {
+      inputDone = true;
+      await worker.terminate();
+      // An abandoned input is closed (a stream's iterator destroys it); a read still pending just ends.
+      if (!finished) await chunks.return?.().catch(() => undefined);
+    }
+  }
+}
