@@ -95,7 +95,10 @@ test('TX top 5: exactly the API’s five plants, on the map and in the list; a p
   t.true(text.includes(formatMwh(top.annual_netgen_abs)), `absolute: ${formatMwh(top.annual_netgen_abs)} in ${text}`);
   t.true(text.includes(formatShare(top.annual_netgen_rel)), `share: ${formatShare(top.annual_netgen_rel)} in ${text}`);
   t.regex(formatShare(top.annual_netgen_rel), /^\d+\.\d\d%$/);
+  t.false(await page.isVisible('.legend'), 'the legend steps aside while a popup is open (it would cover popups near it)');
   await browser.screenshot('map-tx-popup');
+  await page.click('.leaflet-popup-close-button');
+  await page.waitForSelector('.legend', { state: 'visible' });
 
   // Another state: redrawn with its plants, zoomed elsewhere, and the URL says so.
   await page.selectOption('select[name=state]', 'CA');

@@ -63,6 +63,9 @@ async function start(): Promise<void> {
     mapElement.dataset.zoom = map.getZoom().toFixed(2);
     mapElement.dataset.center = `${center.lat.toFixed(3)},${center.lng.toFixed(3)}`;
   });
+  // The legend sits where east-coast plants' popups open: it steps aside while a popup is open.
+  map.on('popupopen', () => mapElement.classList.add('popup-open'));
+  map.on('popupclose', () => mapElement.classList.remove('popup-open'));
   map.fitBounds(US_BOUNDS);
   if (settings.mapTilesUrl) L.tileLayer(settings.mapTilesUrl, { maxZoom: 18 }).addTo(map);
   map.attributionControl.setPrefix('Leaflet · outlines: US Census Bureau (us-atlas) · data: EPA eGRID');
