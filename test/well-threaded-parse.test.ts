@@ -7,6 +7,7 @@ import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { WellCsvError } from '../core/well/csv';
+import { ParseThreads } from '../core/well/parse-threads';
 import { ThreadedWellParse, type ThreadedParseOptions } from '../core/well/threaded-parse';
 import { requireShared } from './helpers/shared';
 
@@ -118,4 +119,37 @@ test('a consumer that stops early ends the thread and closes the input', async (
     break;
   }
   t.true(input.destroyed);
+});
+
+test('a small first batch, then batchRows per batch', async (t) => {
+  const lines = ['depth,col1'];
+  for (let i = 1; i <= 25; i++) lines.push(`${i}.0,${i}`);
+  const sizes: number[] = [];
+  for await (const batch of new ThreadedWellParse(Readable.from([lines.join('\n')]), { source, imagesSize: 1, batchRows: 10, firstBatchRows: 3 })) sizes.push(batch.depthsTenths.length);
+  t.deepEqual(sizes, [3, 10, 10, 2]);
+});
+
+test('a thread started ahead (the Lambda init) serves the next parse; each parse has a thread of its own, ended after it', async (t) => {
+  const threads = new ParseThreads();
+  const ahead = threads.prestart();
+  t.is(threads.prestart(), ahead, 'one thread waits at a time');
+  let exited = false;
+  ahead.once('exit', () => (exited = true));
+  const first = await collect(Readable.from(['depth,col1,col2\n1.0,1,2\n2.0,3,4\n']), { threads });
+  t.deepEqual(first.depthsTenths, [10, 20]);
+  t.true(exited, 'the thread that served a parse is terminated after it');
+  // A rejected file, then a good one with the same depths: the second thread knows nothing of the first's.
+  threads.prestart();
+  await t.throwsAsync(collect(Readable.from(['depth,col1\n1.0,1\n1.0,2\n']), { threads }), { message: `${source}: line 3: duplicate depth 1.0 (1 ft already on line 2)` });
+  threads.prestart();
+  t.deepEqual((await collect(Readable.from(['depth,col1\n1.0,1\n']), { threads, imagesSize: 1 })).depthsTenths, [10]);
+});
+
+test('a thread started ahead that died before its parse is replaced by a new one', async (t) => {
+  const threads = new ParseThreads();
+  const ahead = threads.prestart();
+  await ahead.terminate();
+  const out = await collect(Readable.from(['depth,col1\n1.0,7\n']), { threads, imagesSize: 1 });
+  t.deepEqual(out.pixels, [7]);
+  t.not(threads.prestart(), ahead);
 });

@@ -7,12 +7,15 @@ export interface ParseThreadSettings {
   imagesSize: number;
   /** Rows per batch. */
   batchRows: number;
+  /** Rows of the first batch (at most batchRows). */
+  firstBatchRows: number;
   /** Batches the thread may hand out before the main thread has taken them. */
   credits: number;
 }
 
-/** Main thread → parse thread. */
+/** Main thread → parse thread: `start` first (a thread may be started before its ingest is known), then the input. */
 export type ToParseThread =
+  | { type: 'start'; settings: ParseThreadSettings }
   | { type: 'chunk'; bytes: Uint8Array }
   | { type: 'end' }
   | { type: 'failed'; message: string }

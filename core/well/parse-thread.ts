@@ -13,11 +13,14 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { WellCsvError, WellCsvReader } from './csv';
 import { resizeKernel, resizeRowInto, type ResizeKernel } from './resize';
 import type { FromParseThread, ParseThreadSettings, ToParseThread } from './parse-thread-messages';
+import { PARSE_THREAD_MARK } from './parse-threads';
 
 /** Input chunks asked for ahead of the one being parsed. */
 const READ_AHEAD = 2;
 
-function run(port: NonNullable<typeof parentPort>, settings: ParseThreadSettings): void {
+type Port = NonNullable<typeof parentPort>;
+
+function run(port: Port, settings: ParseThreadSettings): void {
   const post = (message: FromParseThread, transfer: ArrayBuffer[] = []): void => port.postMessage(message, transfer);
   const inbox: ToParseThread[] = [];
   let credits = settings.credits;
@@ -48,7 +51,7 @@ function run(port: NonNullable<typeof parentPort>, settings: ParseThreadSettings
   }
 
   const parse = async (): Promise<void> => {
-    const reader = new WellCsvReader(input(), { source: settings.source, batchRows: settings.batchRows });
+    const reader = new WellCsvReader(input(), { source: settings.source, batchRows: settings.batchRows, firstBatchRows: settings.firstBatchRows });
     const outWidth = settings.imagesSize;
     let resizeMs = 0;
     let kernel: ResizeKernel | undefined;
@@ -80,6 +83,15 @@ function run(port: NonNullable<typeof parentPort>, settings: ParseThreadSettings
   );
 }
 
-if (parentPort && (workerData as { wellParseThread?: ParseThreadSettings } | undefined)?.wellParseThread) {
-  run(parentPort, (workerData as { wellParseThread: ParseThreadSettings }).wellParseThread);
+// The thread may be started ahead of its ingest (parse-threads.ts): it waits for `start` and its settings.
+const port = parentPort;
+if (port && (workerData as Record<string, unknown> | undefined)?.[PARSE_THREAD_MARK] === true) {
+  port.once('message', (message: ToParseThread) => {
+    if (message.type === 'start') run(port, message.settings);
+    else {
+      const error: FromParseThread = { type: 'error', message: `the parse thread got "${message.type}" before its settings`, rejected: false };
+      port.postMessage(error);
+      port.close();
+    }
+  });
 }
