@@ -38,14 +38,14 @@ function wellFromEvent(event: unknown): string | undefined {
 }
 
 // Lambda's init phase (module scope, once per container, before the first event): the parse thread is
-// started and loads csv-parse, and the clients resolve what they need and open their connection. An
-// invocation waits for what is left of it before its ingest starts (a CommonJS module cannot await here).
-parseThreads.prestart();
-const clientsWarmed = warmUpClients();
+// started, loads csv-parse and primes its loop (parse-threads.ts), and the clients resolve what they
+// need and open their connection. An invocation waits for what is left of it before its ingest starts (a
+// CommonJS module cannot await here).
+const initialised = Promise.all([parseThreads.prestart({ prime: true }).ready, warmUpClients()]);
 
 /** Each run on upload is recorded for make (run-records.ts). */
 export const handler = recordingRuns(async (event: unknown): Promise<IngestSummary | IngestSummary[]> => {
-  await clientsWarmed;
+  await initialised;
   const config = configFromEnv(process.env);
   const objects = sourceObjects(event);
   const well = wellFromEvent(event);
@@ -58,8 +58,9 @@ export const handler = recordingRuns(async (event: unknown): Promise<IngestSumma
       logger.info('ingest done', { ...summary });
       summaries.push(summary);
     } finally {
-      // The next ingest's thread (this event's next record's, or a warm invocation's) starts now.
-      parseThreads.prestart();
+      // The thread stays for the next ingest (this event's next record's, or a warm invocation's); one
+      // that was ended (a rejected file) is replaced now.
+      parseThreads.prestart({ prime: true });
     }
   }
   return summaries.length === 1 ? summaries[0] : summaries;

@@ -129,26 +129,30 @@ test('a small first batch, then batchRows per batch', async (t) => {
   t.deepEqual(sizes, [3, 10, 10, 2]);
 });
 
-test('a thread started ahead (the Lambda init) serves the next parse; each parse has a thread of its own, ended after it', async (t) => {
+test('a thread started ahead (the Lambda init) serves the next parse, and the next after a parse it finished; each parse starts from nothing', async (t) => {
   const threads = new ParseThreads();
-  const ahead = threads.prestart();
-  t.is(threads.prestart(), ahead, 'one thread waits at a time');
-  let exited = false;
-  ahead.once('exit', () => (exited = true));
+  const ahead = threads.prestart({ prime: true });
+  t.is(threads.prestart(), ahead, 'one thread idles at a time');
   const first = await collect(Readable.from(['depth,col1,col2\n1.0,1,2\n2.0,3,4\n']), { threads });
   t.deepEqual(first.depthsTenths, [10, 20]);
-  t.true(exited, 'the thread that served a parse is terminated after it');
-  // A rejected file, then a good one with the same depths: the second thread knows nothing of the first's.
-  threads.prestart();
+  t.deepEqual(first.pixels, [1, 2, 3, 4], 'the primed thread resizes to this parse\'s width, not its prime\'s');
+  t.is(threads.prestart(), ahead, 'a thread that finished its parse idles for the next');
+  // The same depths again, in the same thread: no duplicate, the first parse's depths are not remembered.
+  const second = await collect(Readable.from(['depth,col1\n1.0,5\n2.0,6\n']), { threads, imagesSize: 1 });
+  t.deepEqual(second.depthsTenths, [10, 20]);
+  t.is(second.reader.rowsRead, 2);
+  t.is(threads.prestart(), ahead);
+  let exited = false;
+  ahead.worker.once('exit', () => (exited = true));
   await t.throwsAsync(collect(Readable.from(['depth,col1\n1.0,1\n1.0,2\n']), { threads }), { message: `${source}: line 3: duplicate depth 1.0 (1 ft already on line 2)` });
-  threads.prestart();
-  t.deepEqual((await collect(Readable.from(['depth,col1\n1.0,1\n']), { threads, imagesSize: 1 })).depthsTenths, [10]);
+  t.true(exited, 'a thread whose parse was rejected is ended, not reused');
+  t.not(threads.prestart(), ahead);
 });
 
 test('a thread started ahead that died before its parse is replaced by a new one', async (t) => {
   const threads = new ParseThreads();
   const ahead = threads.prestart();
-  await ahead.terminate();
+  await ahead.worker.terminate();
   const out = await collect(Readable.from(['depth,col1\n1.0,7\n']), { threads, imagesSize: 1 });
   t.deepEqual(out.pixels, [7]);
   t.not(threads.prestart(), ahead);

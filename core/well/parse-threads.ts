@@ -1,21 +1,22 @@
 /**
- * Starting the well ingest's parse thread (parse-thread.ts), and keeping one started ahead of the ingest
- * that will use it. Starting a thread and loading csv-parse in it is work done once per Lambda container,
- * which belongs to its init phase (lambda/well.ts calls `prestart` at module scope), not to an ingest.
+ * The well ingest's parse threads (parse-thread.ts): started, kept idle between ingests, and handed to the
+ * next one. Starting a thread, loading csv-parse in it and getting its loop optimised is work done once
+ * per Lambda container, which belongs to its init phase (lambda/well.ts calls `prestart` at module
+ * scope), not to every ingest.
  *
- * Each thread serves one ingest and is terminated after it (threaded-parse.ts): no state of one ingest
- * reaches the next. A thread started ahead that died before it was taken (its script failed to load) is
- * replaced by a new one at `take`, so such a failure surfaces in the ingest that needs the thread.
+ * A thread whose parse ended normally (`done`) goes back to be the idle one (`release`); one whose parse
+ * failed, was rejected or was abandoned is terminated instead (`discard`): a thread is reused only in a
+ * known state. An idle thread that died (its script failed to load) is replaced at `take`, so such a
+ * failure surfaces in the ingest that needs the thread. Idle threads do not keep the process alive once
+ * ready.
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import type { FromParseThread, ParseThreadData } from './parse-thread-messages';
 
 /** The thread's script in the Lambda bundle, beside the handler (infrastructure/build/lambda.ts). */
 export const PARSE_THREAD_BUNDLE = 'well-parse-thread.js';
-
-/** Marks a worker as the parse thread (parse-thread.ts runs only then). */
-export const PARSE_THREAD_MARK = 'wellParseThread';
 
 const PARSE_THREAD_YOUNG_MB = 8;
 
@@ -23,7 +24,7 @@ const PARSE_THREAD_YOUNG_MB = 8;
  * The thread's script and Node options: beside this module's bundle (the Lambda), or the TypeScript
  * source run through tsx, as this module is (tests, tools, the bench).
  */
-export function parseThreadScript(): { script: string; eval: boolean } {
+function parseThreadScript(): { script: string; eval: boolean } {
   if (!import.meta.filename.endsWith('.ts')) return { script: path.join(import.meta.dirname, PARSE_THREAD_BUNDLE), eval: false };
   // A worker does not inherit tsx's loader: the thread loads its TypeScript through tsx's API.
   const source = pathToFileURL(path.join(import.meta.dirname, 'parse-thread.ts')).href;
@@ -31,50 +32,88 @@ export function parseThreadScript(): { script: string; eval: boolean } {
   return { script: `import(${JSON.stringify(api)}).then(({ tsImport }) => tsImport(${JSON.stringify(source)}, ${JSON.stringify(source)}))`, eval: true };
 }
 
-function startParseThread(): Worker {
-  const thread = parseThreadScript();
-  // A small young generation: the thread makes short-lived strings by the million (csv-parse's cells), and
-  // with V8's default its heap grew with the file's length (peak RSS 127 MB at 1×, 189 MB at 50×).
-  return new Worker(thread.script, { workerData: { [PARSE_THREAD_MARK]: true }, eval: thread.eval, resourceLimits: { maxYoungGenerationSizeMb: PARSE_THREAD_YOUNG_MB } });
+/** A running parse thread and the sessions it served. */
+export class ParseThread {
+  exited = false;
+  /** Resolves once the thread has loaded its modules (and primed, if asked), or has ended. */
+  readonly ready: Promise<void>;
+  private sessions = 0;
+
+  constructor(readonly worker: Worker) {
+    this.ready = new Promise((resolve) => {
+      const onReady = (message: FromParseThread): void => {
+        if (message.type !== 'ready') return;
+        worker.off('message', onReady);
+        resolve();
+      };
+      worker.on('message', onReady);
+      worker.once('exit', () => {
+        this.exited = true;
+        worker.off('message', onReady);
+        resolve();
+      });
+    });
+    // Errors while it idles end it (exit above); a session listens for its own.
+    worker.on('error', () => undefined);
+  }
+
+  /** A new session id: messages of an earlier session are then told apart. */
+  nextSession(): number {
+    return ++this.sessions;
+  }
 }
 
-interface Spare {
-  worker: Worker;
-  exited: boolean;
+function startParseThread(prime: boolean): ParseThread {
+  const thread = parseThreadScript();
+  const data: ParseThreadData = { wellParseThread: true, prime };
+  // A small young generation: the thread makes short-lived strings by the million (csv-parse's cells), and
+  // with V8's default its heap grew with the file's length (peak RSS 127 MB at 1×, 189 MB at 50×).
+  return new ParseThread(new Worker(thread.script, { workerData: data, eval: thread.eval, resourceLimits: { maxYoungGenerationSizeMb: PARSE_THREAD_YOUNG_MB } }));
 }
 
 export class ParseThreads {
-  private spare: Spare | undefined;
+  private idle: ParseThread | undefined;
 
   /**
-   * Starts a thread for the next ingest unless one is waiting already, and returns it. It does not keep
-   * the process alive while it waits.
+   * Starts a thread for the next ingest unless one is idle already; with `prime`, it first parses a small
+   * generated CSV (parse-thread.ts). Returns the idle thread.
    */
-  prestart(): Worker {
-    if (this.spare && !this.spare.exited) return this.spare.worker;
-    const spare: Spare = { worker: startParseThread(), exited: false };
-    spare.worker.once('exit', () => {
-      spare.exited = true;
-      if (this.spare === spare) this.spare = undefined;
+  prestart(options: { prime?: boolean } = {}): ParseThread {
+    if (this.idle && !this.idle.exited) return this.idle;
+    const thread = startParseThread(options.prime ?? false);
+    this.idle = thread;
+    // It keeps the process alive until it is ready (someone may be waiting for that), not while it idles.
+    void thread.ready.then(() => {
+      if (this.idle === thread) thread.worker.unref();
     });
-    // A thread that fails while it waits is replaced at take(); the ingest that then needs one sees its error.
-    spare.worker.on('error', () => undefined);
-    spare.worker.unref();
-    this.spare = spare;
-    return spare.worker;
+    return thread;
   }
 
-  /** The thread started ahead if it is still running, else a new one; it is the caller's to terminate. */
-  take(): Worker {
-    const spare = this.spare;
-    this.spare = undefined;
-    if (spare && !spare.exited) {
-      spare.worker.ref();
-      return spare.worker;
+  /** The idle thread if it still runs, else a new one; give it back with `release` or `discard`. */
+  take(): ParseThread {
+    const idle = this.idle;
+    this.idle = undefined;
+    if (idle && !idle.exited) {
+      idle.worker.ref();
+      return idle;
     }
-    return startParseThread();
+    return startParseThread(false);
+  }
+
+  /** A thread whose session ended with `done`: idle for the next ingest (or ended, if one is idle already). */
+  async release(thread: ParseThread): Promise<void> {
+    if (thread.exited) return;
+    if (this.idle && !this.idle.exited) return this.discard(thread);
+    thread.worker.unref();
+    this.idle = thread;
+  }
+
+  /** Ends a thread (its session failed or was abandoned). */
+  async discard(thread: ParseThread): Promise<void> {
+    if (this.idle === thread) this.idle = undefined;
+    await thread.worker.terminate();
   }
 }
 
-/** The process's threads: the Lambda's init starts one ahead, the ingests take it. */
+/** The process's threads: the Lambda's init starts one ahead, the ingests take it and give it back. */
 export const parseThreads = new ParseThreads();

@@ -5,9 +5,8 @@
  * WellCsvError names the line). Memory stays bounded: the thread reads a few chunks ahead and runs at
  * most `credits` batches ahead of the consumer.
  */
-import type { Worker } from 'node:worker_threads';
 import { WellCsvError } from './csv';
-import type { FromParseThread, ParseThreadSettings, ToParseThread } from './parse-thread-messages';
+import type { FromParseThread, ParseThreadSettings, ToParseThread, WithoutSession } from './parse-thread-messages';
 import { parseThreads, type ParseThreads } from './parse-threads';
 
 /** Resized rows in file order: pixels are depthsTenths.length × imagesSize bytes. */
@@ -28,7 +27,7 @@ export interface ThreadedParseOptions {
   firstBatchRows?: number;
   /** Batches the thread may run ahead of the consumer (default 2). */
   credits?: number;
-  /** Where the thread comes from (default: the process's, which the Lambda's init starts ahead). */
+  /** Where the thread comes from and goes back to (default: the process's, which the Lambda's init starts ahead). */
   threads?: ParseThreads;
 }
 
@@ -61,11 +60,14 @@ export class ThreadedWellParse implements AsyncIterable<ResizedBatch> {
       firstBatchRows: Math.min(batchRows, Math.max(1, this.options.firstBatchRows ?? 50)),
       credits: Math.max(1, this.options.credits ?? 2),
     };
-    const worker: Worker = (this.options.threads ?? parseThreads).take();
-    const send = (message: ToParseThread, transfer: ArrayBuffer[] = []): void => worker.postMessage(message, transfer);
+    const threads = this.options.threads ?? parseThreads;
+    const thread = threads.take();
+    const { worker } = thread;
+    const session = thread.nextSession();
+    const send = (message: WithoutSession<ToParseThread>, transfer: ArrayBuffer[] = []): void => worker.postMessage({ ...message, session }, transfer);
     send({ type: 'start', settings });
-    const inbox: FromParseThread[] = [];
-    let exited = false;
+    const inbox: WithoutSession<FromParseThread>[] = [];
+    let exited = thread.exited;
     let wake: (() => void) | undefined;
     const nudge = (): void => wake?.();
 
@@ -92,19 +94,23 @@ export class ThreadedWellParse implements AsyncIterable<ResizedBatch> {
         }
       });
     };
-    worker.on('message', (message: FromParseThread) => {
+    const onMessage = (message: FromParseThread): void => {
+      if (message.session !== session) return;
       if (message.type === 'read') feed();
       else inbox.push(message);
       nudge();
-    });
-    worker.on('error', (err) => {
+    };
+    const onError = (err: Error): void => {
       inbox.push({ type: 'error', message: `the parse thread failed: ${err.message}`, rejected: false });
       nudge();
-    });
-    worker.on('exit', () => {
+    };
+    const onExit = (): void => {
       exited = true;
       nudge();
-    });
+    };
+    worker.on('message', onMessage);
+    worker.on('error', onError);
+    worker.on('exit', onExit);
 
     let finished = false;
     try {
@@ -137,7 +143,11 @@ export class ThreadedWellParse implements AsyncIterable<ResizedBatch> {
       }
     } finally {
       inputDone = true;
-      await worker.terminate();
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+      worker.off('exit', onExit);
+      // A thread is reused only after a parse it finished; any other end (rejected, failed, abandoned) ends it.
+      await (finished ? threads.release(thread) : threads.discard(thread));
       // An abandoned input is closed (a stream's iterator destroys it); a read still pending just ends.
       if (!finished) await chunks.return?.().catch(() => undefined);
     }
