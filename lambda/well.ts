@@ -38,10 +38,10 @@ function wellFromEvent(event: unknown): string | undefined {
 }
 
 // Lambda's init phase (module scope, once per container, before the first event): the parse thread is
-// started, loads csv-parse and primes its loop (parse-threads.ts), and the clients resolve what they
-// need and open their connection. An invocation waits for what is left of it before its ingest starts (a
-// CommonJS module cannot await here).
-const initialised = Promise.all([parseThreads.prestart({ prime: true }).ready, warmUpClients()]);
+// started and loads csv-parse (parse-threads.ts), and the clients resolve what they need and open their
+// connection. An invocation waits for what is left of it before its ingest starts (a CommonJS module
+// cannot await here).
+const initialised = Promise.all([parseThreads.prestart().ready, warmUpClients()]);
 
 /** Each run on upload is recorded for make (run-records.ts). */
 export const handler = recordingRuns(async (event: unknown): Promise<IngestSummary | IngestSummary[]> => {
@@ -60,7 +60,7 @@ export const handler = recordingRuns(async (event: unknown): Promise<IngestSumma
     } finally {
       // The thread stays for the next ingest (this event's next record's, or a warm invocation's); one
       // that was ended (a rejected file) is replaced now.
-      parseThreads.prestart({ prime: true });
+      parseThreads.prestart();
     }
   }
   return summaries.length === 1 ? summaries[0] : summaries;

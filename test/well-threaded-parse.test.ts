@@ -131,11 +131,11 @@ test('a small first batch, then batchRows per batch', async (t) => {
 
 test('a thread started ahead (the Lambda init) serves the next parse, and the next after a parse it finished; each parse starts from nothing', async (t) => {
   const threads = new ParseThreads();
-  const ahead = threads.prestart({ prime: true });
+  const ahead = threads.prestart();
   t.is(threads.prestart(), ahead, 'one thread idles at a time');
   const first = await collect(Readable.from(['depth,col1,col2\n1.0,1,2\n2.0,3,4\n']), { threads });
   t.deepEqual(first.depthsTenths, [10, 20]);
-  t.deepEqual(first.pixels, [1, 2, 3, 4], 'the primed thread resizes to this parse\'s width, not its prime\'s');
+  t.deepEqual(first.pixels, [1, 2, 3, 4]);
   t.is(threads.prestart(), ahead, 'a thread that finished its parse idles for the next');
   // The same depths again, in the same thread: no duplicate, the first parse's depths are not remembered.
   const second = await collect(Readable.from(['depth,col1\n1.0,5\n2.0,6\n']), { threads, imagesSize: 1 });

@@ -25,7 +25,7 @@ export type ToParseThread = { session: number } & (
   | { type: 'credit' }
 );
 
-/** Parse thread → main thread, for one session; `ready` (session 0) once the thread is set up (primed). */
+/** Parse thread → main thread, for one session; `ready` (session 0) once the thread has loaded its modules. */
 export type FromParseThread = { session: number } & (
   | { type: 'ready' }
   | { type: 'read' }
@@ -37,8 +37,6 @@ export type FromParseThread = { session: number } & (
 /** What a parse thread is started with (its workerData). */
 export interface ParseThreadData {
   wellParseThread: true;
-  /** Parse a small generated CSV first, so that the ingests it serves run csv-parse's loop JIT-compiled. */
-  prime: boolean;
 }
 
 /** A message without its session, which the sending side adds. */

@@ -7,9 +7,8 @@
  *
  * A thread serves one parse (a session) after another: each session has its own reader, counters and
  * depths, and nothing of one reaches the next; messages of an ended session are dropped. What a thread
- * keeps is its compiled code: a Lambda container's thread parses its second file with csv-parse's loop
- * already optimised. Started with `prime`, it gets there before its first file too, by parsing a small
- * generated CSV (Lambda's init phase does it, see lambda/well.ts).
+ * keeps is its loaded modules and its compiled code: a warm Lambda container's thread parses its next
+ * file with csv-parse's loop already optimised.
  *
  * Flow control, both ways: the thread asks for input (`read`) a few chunks ahead and no further, and
  * hands out at most `credits` batches the main thread has not yet taken; it stops reading while it
@@ -121,41 +120,20 @@ class Session {
   }
 }
 
-/** Rows and columns of the generated CSV a primed thread parses first: enough for V8 to optimise the loops. */
-const PRIME_ROWS = 1500;
-const PRIME_COLUMNS = 64;
-
-/** A generated CSV through the same parse and resize as a file's, its batches dropped. */
-async function prime(): Promise<void> {
-  const header = ['depth', ...Array.from({ length: PRIME_COLUMNS }, (_, c) => `col${c + 1}`)].join(',');
-  const lines = [header];
-  for (let r = 0; r < PRIME_ROWS; r++) lines.push([`${1000 + Math.floor(r / 10)}.${r % 10}`, ...Array.from({ length: PRIME_COLUMNS }, (_, c) => `${(r * 7 + c * 13) % 256}.0`)].join(','));
-  const text = Buffer.from(lines.join('\n') + '\n');
-  async function* chunks(): AsyncGenerator<Buffer> {
-    for (let at = 0; at < text.length; at += 64 * 1024) yield text.subarray(at, at + 64 * 1024);
-  }
-  await parseAndResize(chunks(), { source: 'prime', imagesSize: PRIME_COLUMNS / 2, batchRows: 500, firstBatchRows: 50, credits: 1 }, async () => undefined);
-}
-
-function serve(port: Port, data: ParseThreadData): void {
-  // A session that arrives while the thread primes waits for it (its messages are kept meanwhile).
-  const primed = (data.prime ? prime().catch(() => undefined) : Promise.resolve()).then(() => {
-    const ready: FromParseThread = { session: 0, type: 'ready' };
-    port.postMessage(ready);
-  });
+function serve(port: Port): void {
   let current: Session | undefined;
   port.on('message', (message: ToParseThread) => {
     if (message.type === 'start') {
       const session = new Session(message.session, message.settings, port);
       current = session;
-      void primed
-        .then(() => session.run())
-        .finally(() => {
-          if (current === session) current = undefined;
-        });
+      void session.run().finally(() => {
+        if (current === session) current = undefined;
+      });
     } else if (current?.id === message.session) current.receive(message);
   });
+  // Its modules (csv-parse) are loaded: the thread is ready for a parse.
+  const ready: FromParseThread = { session: 0, type: 'ready' };
+  port.postMessage(ready);
 }
 
-const data = workerData as Partial<ParseThreadData> | undefined;
-if (parentPort && data?.wellParseThread === true) serve(parentPort, { wellParseThread: true, prime: data.prime === true });
+if (parentPort && (workerData as Partial<ParseThreadData> | undefined)?.wellParseThread === true) serve(parentPort);

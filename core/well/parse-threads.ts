@@ -1,8 +1,8 @@
 /**
  * The well ingest's parse threads (parse-thread.ts): started, kept idle between ingests, and handed to the
- * next one. Starting a thread, loading csv-parse in it and getting its loop optimised is work done once
- * per Lambda container, which belongs to its init phase (lambda/well.ts calls `prestart` at module
- * scope), not to every ingest.
+ * next one. Starting a thread and loading csv-parse in it is work done once per Lambda container, which
+ * belongs to its init phase (lambda/well.ts calls `prestart` at module scope), not to every ingest; a warm
+ * container's next ingest also finds csv-parse's loop already optimised in the thread it reuses.
  *
  * A thread whose parse ended normally (`done`) goes back to be the idle one (`release`); one whose parse
  * failed, was rejected or was abandoned is terminated instead (`discard`): a thread is reused only in a
@@ -35,7 +35,7 @@ function parseThreadScript(): { script: string; eval: boolean } {
 /** A running parse thread and the sessions it served. */
 export class ParseThread {
   exited = false;
-  /** Resolves once the thread has loaded its modules (and primed, if asked), or has ended. */
+  /** Resolves once the thread has loaded its modules, or has ended. */
   readonly ready: Promise<void>;
   private sessions = 0;
 
@@ -63,9 +63,9 @@ export class ParseThread {
   }
 }
 
-function startParseThread(prime: boolean): ParseThread {
+function startParseThread(): ParseThread {
   const thread = parseThreadScript();
-  const data: ParseThreadData = { wellParseThread: true, prime };
+  const data: ParseThreadData = { wellParseThread: true };
   // A small young generation: the thread makes short-lived strings by the million (csv-parse's cells), and
   // with V8's default its heap grew with the file's length (peak RSS 127 MB at 1×, 189 MB at 50×).
   return new ParseThread(new Worker(thread.script, { workerData: data, eval: thread.eval, resourceLimits: { maxYoungGenerationSizeMb: PARSE_THREAD_YOUNG_MB } }));
@@ -74,13 +74,10 @@ function startParseThread(prime: boolean): ParseThread {
 export class ParseThreads {
   private idle: ParseThread | undefined;
 
-  /**
-   * Starts a thread for the next ingest unless one is idle already; with `prime`, it first parses a small
-   * generated CSV (parse-thread.ts). Returns the idle thread.
-   */
-  prestart(options: { prime?: boolean } = {}): ParseThread {
+  /** Starts a thread for the next ingest unless one is idle already. Returns the idle thread. */
+  prestart(): ParseThread {
     if (this.idle && !this.idle.exited) return this.idle;
-    const thread = startParseThread(options.prime ?? false);
+    const thread = startParseThread();
     this.idle = thread;
     // It keeps the process alive until it is ready (someone may be waiting for that), not while it idles.
     void thread.ready.then(() => {
@@ -97,7 +94,7 @@ export class ParseThreads {
       idle.worker.ref();
       return idle;
     }
-    return startParseThread(false);
+    return startParseThread();
   }
 
   /** A thread whose session ended with `done`: idle for the next ingest (or ended, if one is idle already). */
