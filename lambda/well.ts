@@ -6,8 +6,9 @@
  */
 import { createLogger } from '../core/log';
 import { DEFAULT_IMAGES_SIZE, ingestWell, type IngestSummary } from '../core/well/ingest';
+import { parseThreads } from '../core/well/parse-threads';
 import { WellStore } from '../core/well/store';
-import { invocationDynamoClient, invocationS3Client } from './clients';
+import { invocationDynamoClient, invocationS3Client, warmUpClients } from './clients';
 import { sourceObjects } from './events';
 import { recordingRuns } from './run-records';
 
@@ -36,8 +37,15 @@ function wellFromEvent(event: unknown): string | undefined {
   return well;
 }
 
+// Lambda's init phase (module scope, once per container, before the first event): the parse thread is
+// started and loads csv-parse (parse-threads.ts), and the clients resolve what they need and open their
+// connection. An invocation waits for what is left of it before its ingest starts (a CommonJS module
+// cannot await here).
+const initialised = Promise.all([parseThreads.prestart().ready, warmUpClients()]);
+
 /** Each run on upload is recorded for make (run-records.ts). */
 export const handler = recordingRuns(async (event: unknown): Promise<IngestSummary | IngestSummary[]> => {
+  await initialised;
   const config = configFromEnv(process.env);
   const objects = sourceObjects(event);
   const well = wellFromEvent(event);
@@ -45,9 +53,15 @@ export const handler = recordingRuns(async (event: unknown): Promise<IngestSumma
   const store = new WellStore({ client: invocationDynamoClient(), tableName: config.tableName, logger });
   const summaries: IngestSummary[] = [];
   for (const object of objects) {
-    const summary = await ingestWell({ ...object, well }, { s3, store, imagesSize: config.imagesSize, logger });
-    logger.info('ingest done', { ...summary });
-    summaries.push(summary);
+    try {
+      const summary = await ingestWell({ ...object, well }, { s3, store, imagesSize: config.imagesSize, logger });
+      logger.info('ingest done', { ...summary });
+      summaries.push(summary);
+    } finally {
+      // The thread stays for the next ingest (this event's next record's, or a warm invocation's); one
+      // that was ended (a rejected file) is replaced now.
+      parseThreads.prestart();
+    }
   }
   return summaries.length === 1 ? summaries[0] : summaries;
 }, (results) => results.flat());

@@ -7,6 +7,7 @@ import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { WellCsvError } from '../core/well/csv';
+import { ParseThreads } from '../core/well/parse-threads';
 import { ThreadedWellParse, type ThreadedParseOptions } from '../core/well/threaded-parse';
 import { requireShared } from './helpers/shared';
 
@@ -118,4 +119,41 @@ test('a consumer that stops early ends the thread and closes the input', async (
     break;
   }
   t.true(input.destroyed);
+});
+
+test('a small first batch, then batchRows per batch', async (t) => {
+  const lines = ['depth,col1'];
+  for (let i = 1; i <= 25; i++) lines.push(`${i}.0,${i}`);
+  const sizes: number[] = [];
+  for await (const batch of new ThreadedWellParse(Readable.from([lines.join('\n')]), { source, imagesSize: 1, batchRows: 10, firstBatchRows: 3 })) sizes.push(batch.depthsTenths.length);
+  t.deepEqual(sizes, [3, 10, 10, 2]);
+});
+
+test('a thread started ahead (the Lambda init) serves the next parse, and the next after a parse it finished; each parse starts from nothing', async (t) => {
+  const threads = new ParseThreads();
+  const ahead = threads.prestart();
+  t.is(threads.prestart(), ahead, 'one thread idles at a time');
+  const first = await collect(Readable.from(['depth,col1,col2\n1.0,1,2\n2.0,3,4\n']), { threads });
+  t.deepEqual(first.depthsTenths, [10, 20]);
+  t.deepEqual(first.pixels, [1, 2, 3, 4]);
+  t.is(threads.prestart(), ahead, 'a thread that finished its parse idles for the next');
+  // The same depths again, in the same thread: no duplicate, the first parse's depths are not remembered.
+  const second = await collect(Readable.from(['depth,col1\n1.0,5\n2.0,6\n']), { threads, imagesSize: 1 });
+  t.deepEqual(second.depthsTenths, [10, 20]);
+  t.is(second.reader.rowsRead, 2);
+  t.is(threads.prestart(), ahead);
+  let exited = false;
+  ahead.worker.once('exit', () => (exited = true));
+  await t.throwsAsync(collect(Readable.from(['depth,col1\n1.0,1\n1.0,2\n']), { threads }), { message: `${source}: line 3: duplicate depth 1.0 (1 ft already on line 2)` });
+  t.true(exited, 'a thread whose parse was rejected is ended, not reused');
+  t.not(threads.prestart(), ahead);
+});
+
+test('a thread started ahead that died before its parse is replaced by a new one', async (t) => {
+  const threads = new ParseThreads();
+  const ahead = threads.prestart();
+  await ahead.worker.terminate();
+  const out = await collect(Readable.from(['depth,col1\n1.0,7\n']), { threads, imagesSize: 1 });
+  t.deepEqual(out.pixels, [7]);
+  t.not(threads.prestart(), ahead);
 });

@@ -38,6 +38,8 @@ export interface ParseWellOptions {
   source: string;
   /** Rows per batch handed out (default 1000). */
   batchRows?: number;
+  /** Rows of the first batch, at most batchRows (default batchRows): a small one lets its consumer start sooner. */
+  firstBatchRows?: number;
 }
 
 /** Kept rows in file order: pixels are depthsTenths.length × width bytes, the batch's own. */
@@ -177,6 +179,7 @@ export class WellCsvReader implements AsyncIterable<WellCsvBatch> {
     this.started = true;
     const { source } = this.options;
     const batchRows = Math.max(1, this.options.batchRows ?? DEFAULT_BATCH_ROWS);
+    const firstBatchRows = Math.min(batchRows, Math.max(1, this.options.firstBatchRows ?? batchRows));
     const fail = (line: number, what: string): never => {
       throw new WellCsvError(`${source}: line ${line}: ${what}`);
     };
@@ -270,7 +273,7 @@ export class WellCsvReader implements AsyncIterable<WellCsvBatch> {
           lineOfDepth.set(tenths, line);
           depthsTenths.push(tenths);
         }
-        if (depthsTenths.length === batchRows) yield batch();
+        if (depthsTenths.length === (this.rowsKept === 0 ? firstBatchRows : batchRows)) yield batch();
       }
       if (!header) throw new WellCsvError(`${source}: empty file (expected a header depth,col1,...,colN)`);
       if (depthsTenths.length > 0) yield batch();

@@ -5,16 +5,9 @@
  * WellCsvError names the line). Memory stays bounded: the thread reads a few chunks ahead and runs at
  * most `credits` batches ahead of the consumer.
  */
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import { WellCsvError } from './csv';
-import type { FromParseThread, ParseThreadSettings, ToParseThread } from './parse-thread-messages';
-
-/** The thread's script in the Lambda bundle, beside the handler (infrastructure/build/lambda.ts). */
-export const PARSE_THREAD_BUNDLE = 'well-parse-thread.js';
-
-const PARSE_THREAD_YOUNG_MB = 8;
+import type { FromParseThread, ParseThreadSettings, ToParseThread, WithoutSession } from './parse-thread-messages';
+import { parseThreads, type ParseThreads } from './parse-threads';
 
 /** Resized rows in file order: pixels are depthsTenths.length × imagesSize bytes. */
 export interface ResizedBatch {
@@ -27,20 +20,15 @@ export interface ThreadedParseOptions {
   imagesSize: number;
   /** Rows per batch (default 500). */
   batchRows?: number;
+  /**
+   * Rows of the first batch (default 50, at most batchRows): the consumer's first writes (and the
+   * requests before them) start once these are parsed, while the thread goes on with the next batch.
+   */
+  firstBatchRows?: number;
   /** Batches the thread may run ahead of the consumer (default 2). */
   credits?: number;
-}
-
-/**
- * The thread's script and Node options: beside this module's bundle (the Lambda), or the TypeScript
- * source run through tsx, as this module is (tests, tools, the bench).
- */
-export function parseThread(): { script: string; eval: boolean } {
-  if (!import.meta.filename.endsWith('.ts')) return { script: path.join(import.meta.dirname, PARSE_THREAD_BUNDLE), eval: false };
-  // A worker does not inherit tsx's loader: the thread loads its TypeScript through tsx's API.
-  const source = pathToFileURL(path.join(import.meta.dirname, 'parse-thread.ts')).href;
-  const api = import.meta.resolve('tsx/esm/api');
-  return { script: `import(${JSON.stringify(api)}).then(({ tsImport }) => tsImport(${JSON.stringify(source)}, ${JSON.stringify(source)}))`, eval: true };
+  /** Where the thread comes from and goes back to (default: the process's, which the Lambda's init starts ahead). */
+  threads?: ParseThreads;
 }
 
 export class ThreadedWellParse implements AsyncIterable<ResizedBatch> {
@@ -64,19 +52,22 @@ export class ThreadedWellParse implements AsyncIterable<ResizedBatch> {
   async *[Symbol.asyncIterator](): AsyncGenerator<ResizedBatch> {
     if (this.started) throw new Error('a ThreadedWellParse can be read once');
     this.started = true;
+    const batchRows = Math.max(1, this.options.batchRows ?? 500);
     const settings: ParseThreadSettings = {
       source: this.options.source,
       imagesSize: this.options.imagesSize,
-      batchRows: Math.max(1, this.options.batchRows ?? 500),
+      batchRows,
+      firstBatchRows: Math.min(batchRows, Math.max(1, this.options.firstBatchRows ?? 50)),
       credits: Math.max(1, this.options.credits ?? 2),
     };
-    const thread = parseThread();
-    // A small young generation: the thread makes short-lived strings by the million (csv-parse's cells), and
-    // with V8's default its heap grew with the file's length (peak RSS 127 MB at 1×, 189 MB at 50×).
-    const worker = new Worker(thread.script, { workerData: { wellParseThread: settings }, eval: thread.eval, resourceLimits: { maxYoungGenerationSizeMb: PARSE_THREAD_YOUNG_MB } });
-    const send = (message: ToParseThread, transfer: ArrayBuffer[] = []): void => worker.postMessage(message, transfer);
-    const inbox: FromParseThread[] = [];
-    let exited = false;
+    const threads = this.options.threads ?? parseThreads;
+    const thread = threads.take();
+    const { worker } = thread;
+    const session = thread.nextSession();
+    const send = (message: WithoutSession<ToParseThread>, transfer: ArrayBuffer[] = []): void => worker.postMessage({ ...message, session }, transfer);
+    send({ type: 'start', settings });
+    const inbox: WithoutSession<FromParseThread>[] = [];
+    let exited = thread.exited;
     let wake: (() => void) | undefined;
     const nudge = (): void => wake?.();
 
@@ -103,19 +94,23 @@ export class ThreadedWellParse implements AsyncIterable<ResizedBatch> {
         }
       });
     };
-    worker.on('message', (message: FromParseThread) => {
+    const onMessage = (message: FromParseThread): void => {
+      if (message.session !== session) return;
       if (message.type === 'read') feed();
       else inbox.push(message);
       nudge();
-    });
-    worker.on('error', (err) => {
+    };
+    const onError = (err: Error): void => {
       inbox.push({ type: 'error', message: `the parse thread failed: ${err.message}`, rejected: false });
       nudge();
-    });
-    worker.on('exit', () => {
+    };
+    const onExit = (): void => {
       exited = true;
       nudge();
-    });
+    };
+    worker.on('message', onMessage);
+    worker.on('error', onError);
+    worker.on('exit', onExit);
 
     let finished = false;
     try {
@@ -148,7 +143,11 @@ export class ThreadedWellParse implements AsyncIterable<ResizedBatch> {
       }
     } finally {
       inputDone = true;
-      await worker.terminate();
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+      worker.off('exit', onExit);
+      // A thread is reused only after a parse it finished; any other end (rejected, failed, abandoned) ends it.
+      await (finished ? threads.release(thread) : threads.discard(thread));
       // An abandoned input is closed (a stream's iterator destroys it); a read still pending just ends.
       if (!finished) await chunks.return?.().catch(() => undefined);
     }

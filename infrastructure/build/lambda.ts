@@ -9,7 +9,7 @@ import * as esbuild from 'esbuild';
 import { isNodeBuiltin } from './packages';
 import { readLayerModules } from './layer';
 import type { ZipEntry } from './zip';
-import { PARSE_THREAD_BUNDLE } from '../../core/well/threaded-parse';
+import { PARSE_THREAD_BUNDLE } from '../../core/well/parse-threads';
 
 const NODE_TARGET = 'node20';
 
