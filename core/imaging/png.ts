@@ -67,13 +67,13 @@ export function rowsFrom(pixels: Uint8Array): RowWriter {
 }
 
 /**
- * Adler-32 of the bytes, continued from `previous` (the checksum of the bytes before them). Sums are
- * reduced every ADLER_BLOCK bytes so that they stay small integers (V8 keeps them unboxed); four bytes
- * a step: b gains 4a + 4x0 + 3x1 + 2x2 + x3, as four single steps would give it.
+ * Adler-32 of the bytes (RFC 1950). Sums are reduced every ADLER_BLOCK bytes so that they stay small
+ * integers (V8 keeps them unboxed); four bytes a step: b gains 4a + 4x0 + 3x1 + 2x2 + x3, as four single
+ * steps would give it.
  */
-function adler32(bytes: Uint8Array, previous = 1): number {
-  let a = previous & 0xffff;
-  let b = previous >>> 16;
+function adler32(bytes: Uint8Array): number {
+  let a = 1;
+  let b = 0;
   const n = bytes.length;
   for (let i = 0; i < n; ) {
     const end = Math.min(i + ADLER_BLOCK, n);
