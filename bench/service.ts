@@ -1,6 +1,6 @@
 /**
  * The project's web service, started the way `make webservice` starts it on the local target (the
- * Ansible webservice role): `node --env-file=service.env server.cjs`, detached from nothing but its
+ * Ansible webservice role): `node <webservice_node_flags> --env-file=service.env server.cjs`, detached from nothing but its
  * own pid, with the environment the role writes from the challenge's config.yml
  * (ansible/vars/challenge.yml + target-local.yml). One service per challenge, as `make` runs them.
  */
@@ -9,6 +9,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { AwsSettings } from '../core/aws/clients';
 import type { ChallengeConfig } from '../core/config';
+import { serviceNodeFlags } from '../infrastructure/tools/service-node-flags';
 import { SERVICE_BUNDLE } from './paths';
 import { freePort, startProcess, waitForHttp, type RunningProcess } from './processes';
 
@@ -56,7 +57,7 @@ export async function startService(launch: ServiceLaunch): Promise<RunningServic
   const proc = startProcess({
     name: `${launch.config.challenge} web service`,
     command: process.execPath,
-    args: [...profiling, ...(launch.nodeArgs ?? []), '--env-file=service.env', SERVICE_BUNDLE],
+    args: [...profiling, ...serviceNodeFlags(), ...(launch.nodeArgs ?? []), '--env-file=service.env', SERVICE_BUNDLE],
     cwd: launch.dir,
     // Only what a shell gives it: the bench's own variables (LOG_LEVEL...) must not leak in.
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? launch.dir },

@@ -20,6 +20,7 @@ import { startStandIn } from './helpers/https-stand-in';
 import { findPython312 } from './helpers/python312';
 import { SSHD, startSshHost } from './helpers/ssh-host';
 import { freePort } from '../test/helpers/free-port';
+import { serviceNodeFlags } from '../infrastructure/tools/service-node-flags';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const run = promisify(execFile);
@@ -190,7 +191,7 @@ if (missing.length > 0 && process.env.CI === 'true') {
 
   const unitFile = path.join(unitDir, `${unit}.service`);
   const unitText = readFileSync(unitFile, 'utf8');
-  t.regex(unitText, new RegExp(`^ExecStart=${nodeBin} ${serviceDir}/app/server\\.cjs$`, 'm'));
+  t.regex(unitText, new RegExp(`^ExecStart=${[nodeBin, ...serviceNodeFlags()].join(' ')} ${serviceDir}/app/server\\.cjs$`, 'm'));
   t.regex(unitText, /^Restart=always$/m);
   t.regex(unitText, /^StartLimitIntervalSec=0$/m);
   const verify = spawnSync('systemd-analyze', ['verify', unitFile], { encoding: 'utf8' });
@@ -198,7 +199,7 @@ if (missing.length > 0 && process.env.CI === 'true') {
   t.notRegex(verify.stderr, new RegExp(`${unit}\\.service`), verify.stderr);
 
   // What the unit would run: the installed Node with the environment file answers /health.
-  const service = spawn(nodeBin, [`--env-file=${envFile}`, path.join(serviceDir, 'app', 'server.cjs')], { stdio: 'ignore' });
+  const service = spawn(nodeBin, [...serviceNodeFlags(), `--env-file=${envFile}`, path.join(serviceDir, 'app', 'server.cjs')], { stdio: 'ignore' });
   t.teardown(() => service.kill());
   let health = 0;
   for (let i = 0; i < 100 && health !== 200; i++) {

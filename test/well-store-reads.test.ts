@@ -25,7 +25,7 @@ const freshTable = async () => {
 };
 
 /** A reader with its own client (as the service is a process of its own), and the commands it sends. */
-function reader(tableName: string, options: { rowCacheBytes?: number } = {}): { store: WellStore; client: DynamoDBClient; counts: Map<string, number> } {
+function reader(tableName: string, options: { rowCacheBytes?: number; maxStalenessMs?: number } = {}): { store: WellStore; client: DynamoDBClient; counts: Map<string, number> } {
   const client = dynamoClient(emu.settings);
   return { store: new WellStore({ client, tableName, ...options }), client, counts: countCommands(client) };
 }
@@ -240,6 +240,22 @@ test('maxStalenessMs: within the window a frame costs no request and may be of t
   await writer.replaceWell('w', third, 'third');
   await new Promise((resolve) => setTimeout(resolve, 50));
   t.deepEqual((await short.readFrame('w', 0, 100))!.pixels, third.pixels, 'past the window: read again');
+});
+
+test('maxStalenessMs: past half the window a frame is still served from memory and the catalog is read again in the background', async (t) => {
+  const { tableName, writer } = await freshTable();
+  await writer.replaceWell('w', makeRows(range(0, 10), 2, 1), 'first');
+  const { store, counts } = reader(tableName, { maxStalenessMs: 1000 });
+  const version = (await store.readFrame('w', 0, 100))!.version;
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  await sleep(600);
+  counts.clear();
+  t.is((await store.readFrame('w', 2, 3))!.version, version);
+  t.deepEqual([...counts], [['GetItemCommand', 1]], 'one catalog read, sent in the background');
+  await sleep(700);
+  // 1.3 s after the first read: only the background read keeps the version known without asking.
+  t.is(store.knownVersion('w'), version);
+  t.deepEqual([...counts], [['GetItemCommand', 1]]);
 });
 
 test('maxStalenessMs: a store sees its own re-ingest at once, an unknown well is never remembered, and a failed request ends the window', async (t) => {

@@ -27,10 +27,12 @@ const DEFLATE_LEVEL = 1;
 /** Parts deflated at once: at most libuv's default thread pool size, and no more than cores (more would only queue). */
 const POOL_PARTS = Math.min(4, availableParallelism());
 /**
- * Below this, a part costs more in thread hand-over than it saves. A viewer's 50 ft tile (225 KB of RGB)
- * goes in two parts: its deflate takes half the time on two cores.
+ * Below this, a part costs more than it saves. A viewer's 50 ft tile (225 KB of RGB) is one part,
+ * deflated on this thread in ~3 ms: in two parts on the pool it took ~0.5 ms less at the median, but three
+ * threads at once (this one computing the Adler-32, two deflating) on a 2-core machine made the slowest
+ * tiles wait for a core (server-side p99 12-13 ms in two parts, 8-9 ms in one, 1,000 tiles, three runs each).
  */
-const MIN_PART_BYTES = 64 * 1024;
+const MIN_PART_BYTES = 256 * 1024;
 /** The largest prime below 2^16 (RFC 1950); after 1,024 bytes b is below 2^29, a small integer. */
 const ADLER_MOD = 65521;
 const ADLER_BLOCK = 1024;

@@ -13,6 +13,8 @@
  * sent: `recent(well, maxAgeMs)` gives it while that is at most maxAgeMs ago (the entry was current at
  * a moment after the read was sent, so it is at most maxAgeMs old), for callers that accept that much
  * staleness. A failed read forgets everything, so an unreachable table is reported, not papered over.
+ * `refreshIfOlder` reads a well again in the background before its entry gets too old, so that callers
+ * of `recent` under steady use keep finding one instead of each in turn waiting for a read.
  */
 import { GetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { catalogKey, entryFromAttribute, type CatalogEntry } from './catalog';
@@ -37,6 +39,8 @@ export class CatalogReads {
   private inFlight = false;
   /** Only wells found: it grows with the catalog, not with the ids asked for. */
   private readonly latest = new Map<string, Seen>();
+  /** Wells with a background read under way (refreshIfOlder). */
+  private readonly refreshing = new Set<string>();
 
   constructor(
     private readonly client: DynamoDBClient,
@@ -61,6 +65,20 @@ export class CatalogReads {
   recent(well: string, maxAgeMs: number): CatalogEntry | undefined {
     const seen = this.latest.get(well);
     return seen && performance.now() - seen.sentAt <= maxAgeMs ? seen.entry : undefined;
+  }
+
+  /**
+   * Starts a read of `well` in the background if the latest one found it and was sent more than ageMs
+   * ago, unless one is under way; its outcome reaches later callers of `recent` (a failure, as any, makes
+   * them read the catalog themselves).
+   */
+  refreshIfOlder(well: string, ageMs: number): void {
+    const seen = this.latest.get(well);
+    if (!seen || performance.now() - seen.sentAt <= ageMs || this.refreshing.has(well)) return;
+    this.refreshing.add(well);
+    this.read(well)
+      .catch(() => undefined)
+      .finally(() => this.refreshing.delete(well));
   }
 
   /** Records an entry that was current at a moment after sentAt (e.g. one this process just flipped to). */

@@ -17,7 +17,8 @@
  *   partial frame of a well small enough to keep).
  * With `maxStalenessMs` N > 0, a frame may be cut from memory under the entry of a catalog read sent at
  * most N ms before it was asked for (that entry was served at a moment after the read was sent): the
- * answer is then at most N ms old, with no DynamoDB request. Rows are never read under such an entry
+ * answer is then at most N ms old, with no DynamoDB request (past N/2 the next catalog read is sent in the
+ * background, so under steady use no frame waits for one). Rows are never read under such an entry
  * without the check above, and any failed store request drops these entries, so an outage is reported.
  */
 import { DescribeTableCommand, GetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -121,7 +122,7 @@ export class WellStore {
    * says so (never with maxStalenessMs 0); undefined when only a read of the catalog could tell.
    */
   knownVersion(well: string): string | undefined {
-    const entry = this.maxStalenessMs > 0 ? this.catalog.recent(well, this.maxStalenessMs) : undefined;
+    const entry = this.recentEntry(well);
     return entry && versionTag(entry);
   }
 
@@ -145,7 +146,7 @@ export class WellStore {
   }
 
   private async readFrameOnce(well: string, minTenths: number, maxTenths: number): Promise<ServedFrame | undefined> {
-    let entry = (this.maxStalenessMs > 0 ? this.catalog.recent(well, this.maxStalenessMs) : undefined) ?? (await this.catalog.read(well));
+    let entry = this.recentEntry(well) ?? (await this.catalog.read(well));
     for (let attempt = 1; entry; attempt++) {
       const inMemory = this.rows.get(entry);
       if (inMemory) return served(entry, frameOf(inMemory, minTenths, maxTenths));
@@ -163,6 +164,18 @@ export class WellStore {
       entry = after;
     }
     return undefined;
+  }
+
+  /**
+   * The entry of a catalog read sent within the allowed staleness (never with maxStalenessMs 0). Past half
+   * of it, the next read starts in the background: a steady stream of frames is then always served from
+   * memory, where the frame that found the entry expired would have waited for a read.
+   */
+  private recentEntry(well: string): CatalogEntry | undefined {
+    if (this.maxStalenessMs <= 0) return undefined;
+    const entry = this.catalog.recent(well, this.maxStalenessMs);
+    if (entry) this.catalog.refreshIfOlder(well, this.maxStalenessMs / 2);
+    return entry;
   }
 
   /** See WellWriter.replaceWell. */
