@@ -72,7 +72,7 @@ async function sequentialRate(url: string, durationSeconds: number, headers: Rec
   try {
     while (performance.now() < end) {
       const sent = performance.now();
-      const status = await keptAliveGet(url, agent, headers);
+      const { status } = await keptAliveGet(url, agent, headers);
       latencies.push(performance.now() - sent);
       if (status !== expectStatus) unexpected++;
     }

@@ -16,6 +16,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Express } from 'express';
 import { SizeBoundedLru } from '../cache/lru-index';
 import { writePreparedNow, type PreparedResponse } from './prepared';
+import { SERVER_TIMING, serverTiming, timeWhenHeadersGo } from './server-timing';
 
 interface EarlyAnswer {
   prepared: PreparedResponse;
@@ -48,8 +49,8 @@ export class EarlyAnswers {
     for (const evicted of this.lru.add(key, prepared.body.length)) this.answers.delete(evicted);
   }
 
-  /** Answers `req` from memory when it can; false when the request must take the full path. */
-  answer(req: IncomingMessage, res: ServerResponse): boolean {
+  /** Answers `req` (which reached the app at `receivedAt`) from memory when it can; false when the request must take the full path. */
+  answer(req: IncomingMessage, res: ServerResponse, receivedAt: number): boolean {
     if (this.answers.size === 0) return false;
     const key = EarlyAnswers.keyOf(req);
     if (key === undefined) return false;
@@ -60,7 +61,7 @@ export class EarlyAnswers {
       this.lru.delete(key);
       return false;
     }
-    return writePreparedNow(req, res, found.prepared);
+    return writePreparedNow(req, res, found.prepared, { [SERVER_TIMING]: serverTiming(receivedAt) });
   }
 
   get size(): number {
@@ -73,12 +74,16 @@ type Handle = (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown)
 /**
  * Puts `early` in front of the app: every server built from it (`http.createServer(app)`, `app.listen`)
  * tries the remembered answers first. Express's app function calls `app.handle`, which is wrapped here.
+ * Every answer carries the service's time for it (server-timing.ts): an early one in its own headers,
+ * any other when its headers go.
  */
 export function answerEarly(app: Express, early: EarlyAnswers): void {
   const target = app as unknown as { handle: Handle };
   const handle = target.handle.bind(app);
   target.handle = (req, res, next) => {
-    if (early.answer(req, res)) return;
+    const receivedAt = performance.now();
+    if (early.answer(req, res, receivedAt)) return;
+    timeWhenHeadersGo(res, receivedAt);
     handle(req, res, next);
   };
 }
