@@ -4,7 +4,8 @@
  * - the whole well (5,460 rows) as a colour PNG, and with height=500: latency p99, one kept-alive
  *   connection (node:http), and the service's CPU time per answer;
  * - a scroll through the whole well in 50 ft PNG tiles (a new colour map each pass, so every tile is
- *   encoded again): time per tile p99, one connection, and the service's CPU time per tile;
+ *   encoded again): the service's time per tile p99 (its Server-Timing, which the target is about), the
+ *   client's beside it, one connection, and the service's CPU time per tile;
  * - the whole well as colour JSON: gzip and brotli sizes against the raw size;
  * - a 10-row colour JSON frame at 32 connections beside a bare Node `http` server in its own process
  *   answering the same bytes (the limit of this machine): requests per second and their ratio.
