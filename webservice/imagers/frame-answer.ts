@@ -107,7 +107,7 @@ async function streamLarge(req: Request, res: Response, budget: MemoryBudget, se
     else pipeline(body, res, done);
     return;
   }
-  // The image's scanlines, the deflaters' output buffers (as large as their parts), the deflated parts, and the deflaters' own state.
+  // The image's scanlines, the deflaters' output buffers (as large as their parts), the level-0 copy whose trailer is the checksum, and the deflaters' own state.
   reserve(budget, res, 3 * sizeAtMost(send) + COMPRESSOR_BYTES);
   const png = await framePngParts(frame, mapping);
   if (res.destroyed) return;
