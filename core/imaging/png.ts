@@ -36,8 +36,9 @@ const POOL_PARTS = Math.min(4, availableParallelism());
 /**
  * Below this, a part costs more than it saves. A viewer's 50 ft tile (225 KB of RGB) is one part,
  * deflated on this thread in ~3 ms: in two parts on the pool it took ~0.5 ms less at the median, but three
- * threads at once (this one computing the Adler-32, two deflating) on a 2-core machine made the slowest
- * tiles wait for a core (server-side p99 12-13 ms in two parts, 8-9 ms in one, 1,000 tiles, three runs each).
+ * threads at once (two deflating, this one computing the checksum as it did then) on a 2-core machine made
+ * the slowest tiles wait for a core (server-side p99 12-13 ms in two parts, 8-9 ms in one, 1,000 tiles,
+ * three runs each).
  */
 const MIN_PART_BYTES = 256 * 1024;
 
@@ -130,7 +131,7 @@ export async function encodePngParts(image: PngImage, writeRows: RowWriter = row
     const part = scanlines.subarray(first * stride, end * stride);
     deflated.push(deflateRawAsync(part, options(part.length, end === height)));
   }
-  // Queued behind the parts, once every row is written.
+  // On another pool thread, once every row is written: its trailer is the checksum of all the scanlines.
   const stored = deflateAsync(scanlines, { level: 0, chunkSize: deflateBound(scanlines.length) + 64 });
   const [parts, whole] = await Promise.all([Promise.all(deflated), stored]);
   const trailer = Buffer.from(whole.subarray(whole.length - ADLER_BYTES)); // a copy: the stored image is let go
