@@ -58,6 +58,11 @@ async function checkPrintedCurls(t: ExecutionContext, c: Challenge, output: stri
       const png = readPng(file);
       t.is(png.width, 150, `${file}: 150 pixels wide`);
       t.true(png.height > 1, `${file}: several rows`);
+    } else {
+      // An example that answers nothing shows nothing: every JSON example finds data in the sample.
+      const body = (await res.json()) as unknown;
+      const found = Array.isArray(body) ? body.length : ((body as { features?: unknown[] }).features ?? [body]).length;
+      t.true(found > 0, `${line} answers some data`);
     }
   }
   const urls = lines.map(urlOf);

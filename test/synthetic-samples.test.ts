@@ -21,8 +21,11 @@ test('synthetic eGRID workbook: read by the ETL reader as a PLNTyy sheet, with t
   t.is(sheet.sheet, 'PLNT19');
   t.is(sheet.year, 2019);
   t.is(sheet.fuelCode, 'PLFUELCT');
-  const { counts } = transformPlants(sheet.rows);
+  const { counts, plants: kept } = transformPlants(sheet.rows);
   t.like(counts, { sourceRows: summary.plants + summary.invalidRows, keptRows: summary.plants, droppedMissing: 3, droppedNegative: 1, states: 6 });
+  // make's printed examples filter by state and fuel (Texas' solar plants): the large states have every fuel.
+  const texasFuels = new Set(kept.filter((p) => p.state === 'TX').map((p) => p.fuel));
+  t.deepEqual([...texasFuels].sort(), ['BIOMASS', 'COAL', 'GAS', 'HYDRO', 'NUCLEAR', 'OIL', 'SOLAR', 'WIND']);
 
   const workbook = new ExcelJS.Workbook();
   await workbook.xlsx.readFile(file);

@@ -82,9 +82,10 @@ export async function writeSyntheticEgrid(file: string, year = 2018): Promise<Sy
   const next = random(year);
   const rows: ExcelJS.CellValue[][] = [];
   let plantId = 90_001;
-  for (const state of STATES) {
+  for (const [s, state] of STATES.entries()) {
     for (let i = 1; i <= state.plants; i++) {
-      const fuel = FUELS[Math.floor(next() * FUELS.length)];
+      // Fuels in turn, so a state of eight plants or more has one of each (the printed examples filter Texas' solar plants).
+      const fuel = FUELS[(s + i) % FUELS.length]!;
       const generation = Math.round(fuel.meanMwh * (0.2 + 1.6 * next()) * 1000) / 1000;
       rows.push([
         state.code,
