@@ -7,6 +7,7 @@ import test from 'ava';
 import { PutItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { dynamoClient } from '../core/aws/clients';
 import { CATALOG_KEY, WellStore, type WellRows } from '../core/well/store';
+import { interceptDynamo } from './helpers/dynamo-intercept';
 import { startEmulators, type TestEmulators } from './helpers/emulators';
 import { freshWellTable, makeRows, range, tableRows } from './helpers/well-tables';
 
@@ -27,17 +28,13 @@ function heldStore(tableName: string): { store: WellStore; held: Promise<void>; 
   const gate = new Promise<void>((resolve) => (release = resolve));
   const held = new Promise<void>((resolve) => (reached = resolve));
   let first = true;
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      if (context.commandName === 'BatchWriteItemCommand' && first) {
-        first = false;
-        reached();
-        await gate;
-      }
-      return next(args);
-    },
-    { step: 'initialize' },
-  );
+  interceptDynamo(client, async (operation) => {
+    if (operation === 'BatchWriteItem' && first) {
+      first = false;
+      reached();
+      await gate;
+    }
+  });
   return { store: new WellStore({ client, tableName, writeConcurrency: 2 }), held, release };
 }
 

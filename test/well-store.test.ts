@@ -12,6 +12,7 @@ import { createDynamoImagerBackend } from '../webservice/imagers/dynamo-backend'
 import { serviceConfigFromEnv } from '../webservice/config';
 import { isStoreUnavailable } from '../webservice/errors';
 import { startEmulators, type TestEmulators } from './helpers/emulators';
+import { interceptDynamo, validationError } from './helpers/dynamo-intercept';
 import { countCommands, freshWellTable, makeRows, range, tableRows } from './helpers/well-tables';
 import { PROJECT_ROOT, requireShared } from './helpers/shared';
 
@@ -152,15 +153,11 @@ test('an ingest whose writer fails partway deletes the rows it wrote before fail
   // A writer that fails on its 4th BatchWriteItem: rows of the new version are partly in the table.
   const failing = dynamoClient(emu.settings);
   let batches = 0;
-  failing.middlewareStack.add(
-    (next, context) => async (args) => {
-      if (context.commandName === 'BatchWriteItemCommand' && ++batches === 4) throw new Error('injected failure: connection lost');
-      return next(args);
-    },
-    { step: 'initialize' },
-  );
+  interceptDynamo(failing, (operation) => (operation === 'BatchWriteItem' && ++batches === 4 ? validationError('injected failure') : undefined));
   const failingStore = new WellStore({ client: failing, tableName, writeConcurrency: 1 });
-  await t.throwsAsync(failingStore.replaceWell('w', makeRows(range(600, 300), 6, 2), 'second'), { message: 'injected failure: connection lost' });
+  await t.throwsAsync(failingStore.replaceWell('w', makeRows(range(600, 300), 6, 2), 'second'), {
+    message: `BatchWriteItem on table ${tableName}: injected failure (ValidationException)`,
+  });
   t.false((await tableRows(client, tableName)).has('w#1'), 'the three batches of the new version written before the failure were deleted');
 
   const frame = await store.readFrame('w', 0, 99999);

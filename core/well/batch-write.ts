@@ -1,13 +1,16 @@
 /**
  * BatchWriteItem in batches of 25 (DynamoDB's limit), a bounded number in flight, each batch's
- * UnprocessedItems retried with exponential backoff. The first failure stops new batches and is thrown
- * once the batches in flight have settled.
+ * UnprocessedItems (and throttled or failed-in-transit attempts) retried with exponential backoff. The
+ * first failure stops new batches and is thrown once the batches in flight have settled. The requests go
+ * out through core/aws/batch-write-item.ts (signed JSON requests, without the SDK client's per-command
+ * path: these are most of an ingest's requests).
  *
  * `BatchWriter` takes requests as they come (a streaming ingest) and pushes back: `ready()` resolves
  * only when fewer batches than `concurrency` are in flight, so a producer awaiting it never holds more
  * than concurrency × 25 requests plus one partial batch. `batchWrite` writes a list through one.
  */
-import { BatchWriteItemCommand, type DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient, WriteRequest } from '@aws-sdk/client-dynamodb';
+import { BatchWriteItemError, batchWriteItemSender, toWire, type WireWriteRequest } from '../aws/batch-write-item';
 import type { Logger } from '../log';
 
 export const BATCH_SIZE = 25;
@@ -30,25 +33,31 @@ export interface BatchWriteOptions {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function writeBatch(options: BatchWriteOptions, batch: WriteRequest[]): Promise<void> {
+async function writeBatch(options: BatchWriteOptions, batch: WireWriteRequest[]): Promise<void> {
   const maxAttempts = options.maxAttempts ?? 10;
   const baseDelayMs = options.baseDelayMs ?? 50;
+  const sender = batchWriteItemSender(options.client);
   let pending = batch;
   for (let attempt = 1; ; attempt++) {
-    const out = await options.client.send(new BatchWriteItemCommand({ RequestItems: { [options.tableName]: pending } }));
-    const unprocessed = out.UnprocessedItems?.[options.tableName] ?? [];
-    if (unprocessed.length === 0) return;
-    if (attempt >= maxAttempts) {
-      throw new Error(`${options.label}: DynamoDB left ${unprocessed.length} items unprocessed after ${attempt} attempts (table ${options.tableName} throttled?)`);
+    let failure: BatchWriteItemError | undefined;
+    try {
+      pending = await sender.send(options.tableName, pending);
+      if (pending.length === 0) return;
+    } catch (err) {
+      if (!(err instanceof BatchWriteItemError) || !err.retryable) throw err;
+      failure = err;
     }
-    pending = unprocessed;
+    if (attempt >= maxAttempts) {
+      if (failure) throw new Error(`${options.label}: ${failure.message}, still after ${attempt} attempts`, { cause: failure });
+      throw new Error(`${options.label}: DynamoDB left ${pending.length} items unprocessed after ${attempt} attempts (table ${options.tableName} throttled?)`);
+    }
     const delay = Math.min(5000, baseDelayMs * 2 ** (attempt - 1));
     await sleep(delay / 2 + Math.random() * (delay / 2));
   }
 }
 
 export class BatchWriter {
-  private pending: WriteRequest[] = [];
+  private pending: WireWriteRequest[] = [];
   private readonly inFlight = new Set<Promise<void>>();
   private failure: { error: unknown } | undefined;
   /** Requests written so far. */
@@ -56,10 +65,13 @@ export class BatchWriter {
 
   constructor(private readonly options: BatchWriteOptions) {}
 
-  /** Queues one request; a full batch is sent at once. Await `ready()` before adding many more. */
+  /**
+   * Queues one request; a full batch is sent at once. Await `ready()` before adding many more. The
+   * request is encoded now: its binary values may be views of a buffer the caller reuses afterwards.
+   */
   add(request: WriteRequest): void {
     this.throwIfFailed();
-    this.pending.push(request);
+    this.pending.push(toWire(request));
     if (this.pending.length >= BATCH_SIZE) this.send();
   }
 

@@ -134,8 +134,8 @@ export class WellWriter {
         const tenths = depthsTenths[r]!;
         if (tenths < seen.minDepthTenths) seen.minDepthTenths = tenths;
         if (tenths > seen.maxDepthTenths) seen.maxDepthTenths = tenths;
-        // A copy: the caller may reuse its buffer once this resolves, while the batch is still in flight.
-        const image = pixels.slice(r * width, (r + 1) * width);
+        // A view: `add` encodes it before returning, so the caller may reuse its buffer afterwards.
+        const image = pixels.subarray(r * width, (r + 1) * width);
         puts.add({ PutRequest: { Item: { well: { S: target }, depth: { N: String(tenths) }, image: { B: image } } } });
         if ((r + 1) % BATCH_SIZE === 0) await puts.ready();
       }

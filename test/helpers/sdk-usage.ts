@@ -42,6 +42,8 @@ export async function sdkUsage(root: string, entry: string): Promise<SdkUsage> {
   });
   const code = out.outputFiles[0].text;
   const commands = new Set([...code.matchAll(/\bnew (\w+Command)\(/g)].map((m) => m[1]));
+  // Requests sent without a command class (core/aws/batch-write-item.ts) name their operation in the X-Amz-Target header.
+  for (const m of code.matchAll(/["'`]DynamoDB_20120810\.(\w+)["'`]/g)) commands.add(`${m[1]}Command`);
   for (const m of code.matchAll(/\b((?:waitUntil|paginate)\w+)\(/g)) {
     const command = commandOfHelper(m[1]);
     if (command) commands.add(command);

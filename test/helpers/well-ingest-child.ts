@@ -5,6 +5,7 @@
  */
 import { awsSettingsFromEnv, dynamoClient } from '../../core/aws/clients';
 import { WellStore } from '../../core/well/store';
+import { interceptDynamo } from './dynamo-intercept';
 
 const env = (name: string): string => {
   const value = process.env[name];
@@ -16,16 +17,12 @@ const rows = Number(env('ROWS'));
 const pauseAfter = Number(env('PAUSE_AFTER_BATCHES'));
 const client = dynamoClient(awsSettingsFromEnv());
 let batches = 0;
-client.middlewareStack.add(
-  (next, context) => async (args) => {
-    if (context.commandName === 'BatchWriteItemCommand' && ++batches > pauseAfter) {
-      process.stdout.write('PAUSED\n');
-      await new Promise(() => setInterval(() => undefined, 1000));
-    }
-    return next(args);
-  },
-  { step: 'initialize' },
-);
+interceptDynamo(client, async (operation) => {
+  if (operation === 'BatchWriteItem' && ++batches > pauseAfter) {
+    process.stdout.write('PAUSED\n');
+    await new Promise(() => setInterval(() => undefined, 1000));
+  }
+});
 
 const width = 8;
 const pixels = new Uint8Array(rows * width).fill(7);

@@ -1,6 +1,7 @@
 /** Well-store test fixtures over the DynamoDB emulator: fresh tables, counted commands, synthetic rows. */
 import { ScanCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { dynamoClient, type AwsSettings } from '../../core/aws/clients';
+import { interceptDynamo } from './dynamo-intercept';
 import { CATALOG_KEY, createWellTable, WellStore, type WellRows } from '../../core/well/store';
 
 let tables = 0;
@@ -13,16 +14,13 @@ export async function freshWellTable(settings: AwsSettings, prefix: string): Pro
   return { client, tableName, store: new WellStore({ client, tableName }) };
 }
 
-/** Counts the commands a client sends, by name (a real client; nothing is intercepted). */
+/** Counts the requests a client sends, by command name (`BatchWriteItemCommand`...); nothing is changed. */
 export function countCommands(client: DynamoDBClient): Map<string, number> {
   const counts = new Map<string, number>();
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      counts.set(context.commandName!, (counts.get(context.commandName!) ?? 0) + 1);
-      return next(args);
-    },
-    { step: 'initialize' },
-  );
+  interceptDynamo(client, (operation) => {
+    const name = `${operation}Command`;
+    counts.set(name, (counts.get(name) ?? 0) + 1);
+  });
   return counts;
 }
 
