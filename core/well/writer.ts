@@ -110,8 +110,12 @@ export class WellWriter {
     if (problem) throw new Error(problem);
     if (!Number.isInteger(width) || width < 1) throw new Error(`well ${well}: invalid row width ${width}`);
 
-    await this.ensureCatalog();
-    const previous = await this.catalog.read(well);
+    // Independent, so sent together (the read finds no entry whether the catalog item or only the well is
+    // missing); the catalog's failure first, as it names a missing table.
+    const [ensured, read] = await Promise.allSettled([this.ensureCatalog(), this.catalog.read(well)]);
+    if (ensured.status === 'rejected') throw ensured.reason;
+    if (read.status === 'rejected') throw read.reason;
+    const previous = read.value;
     const ticket = await this.issueTicket(well, previous);
     const target = slotKey(well, ticket);
 
@@ -294,6 +298,8 @@ export class WellWriter {
       const leftovers = await this.deleteSlot(slotKey(well, ticket), `delete leftovers of ${well}`);
       if (leftovers > 0) this.logger.warn(`well ${well}: removed ${leftovers} rows left by an interrupted or superseded ingest`, { ticket });
     }
+    // Nothing was below this ticket (a new well's first ingest): the entry already says so.
+    if (entry.cleanedBelow === entry.ticket) return;
     try {
       await this.table.client.send(
         new UpdateItemCommand({

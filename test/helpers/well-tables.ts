@@ -14,12 +14,23 @@ export async function freshWellTable(settings: AwsSettings, prefix: string): Pro
   return { client, tableName, store: new WellStore({ client, tableName }) };
 }
 
-/** Counts the requests a client sends, by command name (`BatchWriteItemCommand`...); nothing is changed. */
+/**
+ * Counts the requests a client sends, by command name, nothing changed: the SDK's commands as they are
+ * sent (a middleware), and BatchWriteItem, which goes out without a command (core/aws/batch-write-item.ts),
+ * at the HTTP handler.
+ */
 export function countCommands(client: DynamoDBClient): Map<string, number> {
   const counts = new Map<string, number>();
+  const count = (name: string): void => void counts.set(name, (counts.get(name) ?? 0) + 1);
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      count(context.commandName!);
+      return next(args);
+    },
+    { step: 'initialize' },
+  );
   interceptDynamo(client, (operation) => {
-    const name = `${operation}Command`;
-    counts.set(name, (counts.get(name) ?? 0) + 1);
+    if (operation === 'BatchWriteItem') count('BatchWriteItemCommand');
   });
   return counts;
 }
