@@ -5,6 +5,7 @@
  * so in the titles.
  */
 import test from 'ava';
+import { Readable } from 'node:stream';
 import { GetItemCommand, type WriteRequest } from '@aws-sdk/client-dynamodb';
 import { dynamoClient } from '../core/aws/clients';
 import { BatchWriteItemSender, toWire } from '../core/aws/batch-write-item';
@@ -94,6 +95,16 @@ test('on AWS (no endpoint configured) the request goes to the region endpoint, s
   t.regex(seen.authorization ?? '', /^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/eu-west-3\/dynamodb\/aws4_request, SignedHeaders=[^,]*x-amz-target[^,]*, Signature=[0-9a-f]{64}$/);
   t.is(seen.token, 'token-1');
   t.is(seen.target, 'DynamoDB_20120810.BatchWriteItem');
+});
+
+test('an answer that is not JSON fails the request, naming the table (answered at the HTTP handler)', async (t) => {
+  const client = dynamoClient(emu.settings);
+  const handler = client.config.requestHandler;
+  handler.handle = async () => ({ response: { statusCode: 200, headers: {}, body: Readable.from([Buffer.from('<html>proxy</html>')]) } });
+  await t.throwsAsync(new BatchWriteItemSender(client).send('t', [toWire(del('w', 1))]), {
+    name: 'InvalidResponse',
+    message: 'BatchWriteItem on table t: the answer is not JSON (<html>proxy</html>)',
+  });
 });
 
 test('the writer sends UnprocessedItems again until DynamoDB takes them (partial answers injected at the HTTP handler)', async (t) => {
