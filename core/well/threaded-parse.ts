@@ -21,7 +21,7 @@ export interface ThreadedParseOptions {
   /** Rows per batch (default 500). */
   batchRows?: number;
   /**
-   * Rows of the first batch (default 50, at most batchRows): the consumer's first writes (and the
+   * Rows of the first batch (default 10, at most batchRows): the consumer's first writes (and the
    * requests before them) start once these are parsed, while the thread goes on with the next batch.
    */
   firstBatchRows?: number;
@@ -57,7 +57,7 @@ export class ThreadedWellParse implements AsyncIterable<ResizedBatch> {
       source: this.options.source,
       imagesSize: this.options.imagesSize,
       batchRows,
-      firstBatchRows: Math.min(batchRows, Math.max(1, this.options.firstBatchRows ?? 50)),
+      firstBatchRows: Math.min(batchRows, Math.max(1, this.options.firstBatchRows ?? 10)),
       credits: Math.max(1, this.options.credits ?? 2),
     };
     const threads = this.options.threads ?? parseThreads;
