@@ -6,7 +6,8 @@ import { valueOf, whyMissing, type EtlResults, type EtlRun, type TargetResult, t
 
 const verdict = (ok: boolean): Verdict => (ok ? 'PASS' : 'MISS');
 const ms = (n: number): string => `${n.toFixed(n < 10 ? 1 : 0)} ms`;
-const times = (n: number): string => `${n >= 10 ? n.toFixed(0) : n.toFixed(1)}×`;
+/** Below 10, two decimals rounded down: a ratio just under its target never prints as the target (1.496 → 1.49×). */
+const times = (n: number): string => `${n >= 10 ? n.toFixed(0) : (Math.floor(n * 100) / 100).toFixed(2)}×`;
 
 function loadOf(side: SideResult | undefined): LoadFigures | undefined {
   return side && 'load' in side ? side.load : undefined;
