@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { REFERENCE_DIR, SYSTEM_PYTHON, WELL_CSV, WORKBOOK } from './paths';
-import { freePort, runMeasured, startProcess, waitForHttp, type MeasuredRun, type RunningProcess } from './processes';
+import { freePort, logTail, runMeasured, startProcess, waitForHttp, type MeasuredRun, type RunningProcess } from './processes';
 
 export const REFERENCE_TABLE = 'seed-imagers';
 export const REFERENCE_WELL = 'test-well';
@@ -48,7 +48,8 @@ export interface ReferenceEtlRun<T> {
 
 function parseReport<T>(name: string, run: MeasuredRun, logFile: string): ReferenceEtlRun<T> {
   const line = run.stdout.trim().split('\n').pop() ?? '';
-  if (run.code !== 0) throw new Error(`reference ${name} exited with ${run.code} (see ${logFile})`);
+  // The log is shared by every run of the program: its last line is this run's exception.
+  if (run.code !== 0) throw new Error(`reference ${name} exited with ${run.code}: ${logTail(logFile, 1)} (whole log: ${logFile})`);
   try {
     return { report: JSON.parse(line) as T, wallMs: run.wallMs, peakRssMb: run.peakRssMb };
   } catch {

@@ -23,6 +23,14 @@ export interface EtlRun {
 /** A measurement that may have failed: the value, or why there is none. */
 export type Outcome<T> = { value: T } | { error: string } | { skipped: string };
 
+/** Whether any outcome in `value` (a report or part of one, walked whole) is a failure. */
+export function hasFailure(value: unknown): boolean {
+  if (Array.isArray(value)) return value.some(hasFailure);
+  if (value === null || typeof value !== 'object') return false;
+  if (typeof (value as { error?: unknown }).error === 'string') return true;
+  return Object.values(value).some(hasFailure);
+}
+
 export interface ParseResize {
   rows: number;
   /** First run in a fresh process (ours) / the reference's parse_resize_s. */

@@ -21,7 +21,7 @@ import { readPeakRssMb } from './peak-rss';
 import { stopAllStarted, stopProcess } from './processes';
 import { checkReference } from './reference';
 import { renderReport, writeReport } from './report';
-import type { BenchReport } from './results';
+import { hasFailure, type BenchReport } from './results';
 import { startServers } from './servers';
 import { judgeTargets } from './targets';
 import { judgeMapTargets, runMapBench } from './map';
@@ -64,6 +64,7 @@ async function main(argv: string[]): Promise<number> {
   const challenge2 = loadChallengeConfig(CHALLENGE_2);
   const workDir = await mkdtemp(path.join(tmpdir(), 'datalake-bench-'));
   log(`work folder: ${workDir}${options.keep ? ' (kept)' : ''}`);
+  let failed = false;
   try {
     const emulators = await startBenchEmulators(workDir, challenge1.aws_region);
     log(`emulators: S3 ${emulators.settings.s3Endpoint}, DynamoDB ${emulators.settings.dynamodbEndpoint}`);
@@ -72,9 +73,15 @@ async function main(argv: string[]): Promise<number> {
     report.etl = etl;
     if (options.only) notes.push(`--only ${options.only}: the services and their API were not run`);
     else await runServiceBenches(report, { challenge1, challenge2, emulators, workDir, referenceDatamartDir, options, notes });
+  } catch (err) {
+    failed = true;
+    throw err;
   } finally {
     await stopAllStarted();
-    if (!options.keep) await rm(workDir, { recursive: true, force: true });
+    // A failed measurement's logs stay where its message points.
+    failed ||= hasFailure(report);
+    if (failed && !options.keep) log(`work folder kept, a measurement failed: ${workDir}`);
+    if (!failed && !options.keep) await rm(workDir, { recursive: true, force: true });
   }
   return finish(report);
 }
