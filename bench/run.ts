@@ -64,7 +64,7 @@ async function main(argv: string[]): Promise<number> {
   const challenge2 = loadChallengeConfig(CHALLENGE_2);
   const workDir = await mkdtemp(path.join(tmpdir(), 'datalake-bench-'));
   log(`work folder: ${workDir}${options.keep ? ' (kept)' : ''}`);
-  let failed = false;
+  let completed = false;
   try {
     const emulators = await startBenchEmulators(workDir, challenge1.aws_region);
     log(`emulators: S3 ${emulators.settings.s3Endpoint}, DynamoDB ${emulators.settings.dynamodbEndpoint}`);
@@ -73,13 +73,11 @@ async function main(argv: string[]): Promise<number> {
     report.etl = etl;
     if (options.only) notes.push(`--only ${options.only}: the services and their API were not run`);
     else await runServiceBenches(report, { challenge1, challenge2, emulators, workDir, referenceDatamartDir, options, notes });
-  } catch (err) {
-    failed = true;
-    throw err;
+    completed = true;
   } finally {
     await stopAllStarted();
     // A failed measurement's logs stay where its message points.
-    failed ||= hasFailure(report);
+    const failed = !completed || hasFailure(report);
     if (failed && !options.keep) log(`work folder kept, a measurement failed: ${workDir}`);
     if (!failed && !options.keep) await rm(workDir, { recursive: true, force: true });
   }
